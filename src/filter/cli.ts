@@ -59,7 +59,7 @@ function options(y: Argv): Argv<Args> {
     .option('collapse-recursion', { type: 'boolean', default: false, describe: 'make a function calling itself directly one frame, merge' })
     .example('pyfold app.raw | $0 -x | pyflamegraph', 'drop samples of idle threads')
     .example("$0 -e 'handlers\\.py' app.folded", 'only stacks through handlers.py')
-    .example("$0 -v -e '^threading\\.py:' app.folded", 'leave out stacks through threading.py')
+    .example("$0 -v -e '/threading\\.py:' app.folded", 'leave out stacks through threading.py')
     .example('$0 --focus Handler -v -e json app.folded', 'through Handler, not through json')
     .example("$0 --root 'Handler\\.get' app.folded", 'Handler.get as the root frame')
     .example("$0 --hide 'decorators\\.py' app.folded", 'remove decorator wrappers')
