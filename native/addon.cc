@@ -1,0 +1,88 @@
+// The N-API surface of the addon: argument checks and conversions only. The
+// kernel work is in tracer.cc (ptrace) and memory.cc (process_vm_readv); all
+// knowledge of Python lives in TypeScript. src/sample/native.ts types this.
+#include <napi.h>
+#include <time.h>
+
+#include <vector>
+
+#include "memory.h"
+#include "tracer.h"
+
+namespace {
+
+bool usage(const Napi::CallbackInfo& info, bool ok, const char* text) {
+  if (!ok) Napi::TypeError::New(info.Env(), text).ThrowAsJavaScriptException();
+  return ok;
+}
+
+long long monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usage(info,
+             info.Length() == 3 && info[0].IsTypedArray() &&
+                 info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
+                 info[1].IsNumber() && info[2].IsNumber(),
+             "Usage: stop(tids: Int32Array, timeoutMs: number, keepExitOf: number)"))
+    return env.Null();
+  Napi::Int32Array arr = info[0].As<Napi::Int32Array>();
+  std::vector<pid_t> tids(arr.Data(), arr.Data() + arr.ElementLength());
+  double timeout_ms = info[1].As<Napi::Number>().DoubleValue();
+  long long deadline = monotonic_ns() + static_cast<long long>(timeout_ms * 1e6);
+  pid_t keep = info[2].As<Napi::Number>().Int32Value();
+  std::vector<int> outcomes;
+  tracer::stop(tids, deadline, keep, outcomes);
+  Napi::Int32Array out = Napi::Int32Array::New(env, outcomes.size());
+  for (size_t i = 0; i < outcomes.size(); i++) out[i] = outcomes[i];
+  return out;
+}
+
+// resume(keepExitOf: number): number of threads still attached
+Napi::Value Resume(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usage(info, info.Length() == 1 && info[0].IsNumber(), "Usage: resume(keepExitOf: number)"))
+    return env.Null();
+  return Napi::Number::New(env, tracer::resume(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// attached(): number of threads attached now
+Napi::Value Attached(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), tracer::attached());
+}
+
+// readInto(pid: number, addr: number, buf: Buffer, len: number): len or -errno
+Napi::Value ReadInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!usage(info,
+             info.Length() == 4 && info[0].IsNumber() && info[1].IsNumber() && info[2].IsBuffer() &&
+                 info[3].IsNumber(),
+             "Usage: readInto(pid: number, addr: number, buf: Buffer, len: number)"))
+    return env.Null();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  double addr = info[1].As<Napi::Number>().DoubleValue();
+  Napi::Buffer<char> buf = info[2].As<Napi::Buffer<char>>();
+  double len = info[3].As<Napi::Number>().DoubleValue();
+  if (!usage(info, addr >= 0 && addr < 9007199254740992.0 && len >= 0 && len <= buf.Length(),
+             "readInto: address must be a non-negative safe integer and len fit the buffer"))
+    return env.Null();
+  long r = memory::read(pid, static_cast<unsigned long>(addr), buf.Data(), static_cast<size_t>(len));
+  return Napi::Number::New(env, static_cast<double>(r));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("resume", Napi::Function::New(env, Resume));
+  exports.Set("attached", Napi::Function::New(env, Attached));
+  exports.Set("readInto", Napi::Function::New(env, ReadInto));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(pysample, Init)

@@ -1,0 +1,13 @@
+// Reading the target's memory: one process_vm_readv per call, never
+// PTRACE_PEEKDATA word by word. Read-only by construction: nothing in this
+// addon can write to another process.
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+namespace memory {
+
+/** Copies len bytes at addr in pid into out. Returns len, or -errno (a short read is -EFAULT). */
+long read(pid_t pid, unsigned long addr, void* out, size_t len) noexcept;
+
+}  // namespace memory

@@ -1,0 +1,147 @@
+// One sample of every thread: read the OS states, stop the threads, copy
+// what the stacks need, resume, then decode. The target is stopped only
+// between stop() and resume(), and resume() runs on every path.
+
+import { native, type NativeAddon, EXITED, LATE, STOPPED } from './native';
+import { errnoName } from './memory';
+import { isAlive, listThreads, ThreadTable } from './procfs';
+
+/** The part of the Python side's process the sampler uses (see python/index.ts). */
+export interface StackSource<R extends RawStackThread = RawStackThread> {
+  capture(): R[];
+  resolve(raw: R): ThreadStack;
+}
+export interface RawStackThread {
+  threadId: number;
+  nativeTid?: number;
+  holdsGil: boolean;
+  error?: string;
+}
+export interface ThreadStack {
+  threadId: number;
+  nativeTid?: number;
+  holdsGil: boolean;
+  frames: { file: string; name: string; line: number; code: number }[];
+  error?: string;
+}
+
+export interface SamplerOptions {
+  pid: number;
+  /** Read without stopping the target (--nonblocking). */
+  nonblocking: boolean;
+  /** Only the thread holding the GIL (--gil). */
+  gilOnly: boolean;
+  /** The target is our child: its exit status is left for Node to reap. */
+  isChild: boolean;
+  /** Longest wait for the threads to stop, in milliseconds. */
+  stopTimeoutMs: number;
+}
+
+export interface SampledThread {
+  tid: number;
+  comm: string;
+  idle: boolean;
+  stack: ThreadStack;
+}
+
+export interface Sample {
+  /** Wall-clock time of the sample, microseconds since the epoch. */
+  timeUs: number;
+  threads: SampledThread[];
+  /** A failure of the whole sample (the thread list could not be read). */
+  error?: string;
+  /** The target has exited; this sample holds nothing. */
+  gone: boolean;
+  /** How long the target was stopped, in microseconds (0 with --nonblocking). */
+  stoppedUs: number;
+}
+
+/** Thrown when the kernel refuses to stop a thread for a reason other than its exit. */
+export class StopRefused extends Error {
+  constructor(readonly errno: string) {
+    super(`cannot stop the target: ${errno}`);
+  }
+}
+
+export function wallClockUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export class Sampler {
+  private readonly addon: NativeAddon;
+  private readonly table: ThreadTable;
+  private readonly keepExitOf: number;
+
+  constructor(
+    private readonly source: StackSource,
+    private readonly opts: SamplerOptions,
+  ) {
+    this.addon = native();
+    this.table = new ThreadTable(opts.pid);
+    this.keepExitOf = opts.isChild ? opts.pid : 0;
+  }
+
+  sample(): Sample {
+    const timeUs = wallClockUs();
+    const tids = listThreads(this.opts.pid);
+    if (!tids || tids.length === 0) return { timeUs, threads: [], gone: true, stoppedUs: 0 };
+    // The OS state must be read before the stop: a stopped thread reads 't'.
+    const states = new Map<number, string>();
+    for (const tid of tids) states.set(tid, this.table.state(tid));
+    this.table.keepOnly(tids);
+
+    let raws: ReturnType<StackSource['capture']>;
+    let stoppedUs = 0;
+    try {
+      const t0 = performance.now();
+      try {
+        if (!this.opts.nonblocking) this.stop(tids);
+        raws = this.source.capture();
+      } finally {
+        if (!this.opts.nonblocking) {
+          this.addon.resume(this.keepExitOf);
+          stoppedUs = (performance.now() - t0) * 1000;
+        }
+      }
+    } catch (err) {
+      if (err instanceof StopRefused) throw err;
+      if (!isAlive(this.opts.pid)) return { timeUs, threads: [], gone: true, stoppedUs };
+      return { timeUs, threads: [], gone: false, stoppedUs, error: (err as Error).message };
+    }
+
+    const threads: SampledThread[] = [];
+    for (const raw of raws) {
+      if (this.opts.gilOnly && !raw.holdsGil) continue;
+      const stack = this.source.resolve(raw);
+      const tid = stack.nativeTid ?? 0;
+      const state = states.get(tid);
+      threads.push({
+        tid,
+        comm: this.table.name(tid || this.opts.pid),
+        idle: state !== undefined && state !== 'R' && state !== '?',
+        stack,
+      });
+    }
+    return { timeUs, threads, gone: false, stoppedUs };
+  }
+
+  /** Lets go of everything (idempotent); returns the threads still attached. */
+  release(): number {
+    const left = this.addon.resume(this.keepExitOf);
+    this.table.close();
+    return left;
+  }
+
+  private stop(tids: number[]): void {
+    const out = this.addon.stop(Int32Array.from(tids), this.opts.stopTimeoutMs, this.keepExitOf);
+    for (let i = 0; i < out.length; i++) {
+      const o = out[i]!;
+      if (o === STOPPED || o === EXITED || o === LATE) continue;
+      const name = errnoName(-o);
+      // A thread that ended between the listing and the stop is not an error.
+      if (name === 'ESRCH') continue;
+      this.addon.resume(this.keepExitOf);
+      throw new StopRefused(name);
+    }
+  }
+}
