@@ -96,6 +96,8 @@ export class Output {
   private parts: string[] = [];
   private size = 0;
   private closed = false;
+  /** A write error other than a closed pipe (disk full, I/O error), raised by the next write. */
+  private failure: NodeJS.ErrnoException | undefined;
 
   constructor(
     private readonly stream: Writable,
@@ -103,7 +105,7 @@ export class Output {
   ) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
-      else throw err;
+      else this.failure ??= err;
     });
   }
 
@@ -112,7 +114,7 @@ export class Output {
   }
 
   write(s: string): void {
-    if (this.closed) throw new PipeClosed();
+    this.check();
     this.parts.push(s);
     this.size += s.length;
     if (this.size >= CHUNK) this.flush();
@@ -120,7 +122,7 @@ export class Output {
 
   /** Writes what is buffered now (for streaming tools, after each input chunk). */
   flush(): void {
-    if (this.closed) throw new PipeClosed();
+    this.check();
     if (this.size === 0) return;
     const data = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
     this.parts = [];
@@ -133,9 +135,17 @@ export class Output {
     if (this.closed) return;
     this.flush();
     await new Promise<void>((resolve) => {
-      if (this.stream.writableNeedDrain) this.stream.once('drain', resolve);
-      else resolve();
+      if (!this.stream.writableNeedDrain) return resolve();
+      // A pipe closed while waiting ends the wait too ('close' instead of 'drain').
+      this.stream.once('drain', resolve);
+      this.stream.once('close', resolve);
     });
+    if (this.failure) this.check();
+  }
+
+  private check(): void {
+    if (this.closed) throw new PipeClosed();
+    if (this.failure) throw new ToolError(`cannot write output: ${this.failure.code ?? this.failure.message}`);
   }
 }
 
@@ -158,12 +168,15 @@ export interface LineOptions {
   afterChunk?: () => void;
 }
 
-/** Opens each named input in turn ('-' or no names: stdin); a missing file is a ToolError. */
-export function openInput(name: string): Readable {
+/**
+ * Opens a named input ('-': stdin); a missing file is a ToolError.
+ * chunkSize sets the read size for files (default 64 KiB).
+ */
+export function openInput(name: string, chunkSize: number = CHUNK): Readable {
   if (name === '-') return process.stdin;
   try {
     const fd = fs.openSync(name, 'r');
-    return fs.createReadStream('', { fd, highWaterMark: CHUNK });
+    return fs.createReadStream('', { fd, highWaterMark: chunkSize });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new ToolError(`cannot read ${name}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message} (check the path)`);
@@ -253,9 +266,11 @@ async function splitStream(
       opts.afterChunk?.();
     }
   } catch (err) {
-    if (err instanceof ToolError || err instanceof PipeClosed) throw err;
+    // Only failures of the read itself carry an errno code; anything else
+    // (a ToolError or a bug in onLine) goes up unchanged.
     const e = err as NodeJS.ErrnoException;
-    throw new ToolError(`cannot read ${where.file}: ${e.code ?? e.message} (check the input)`);
+    if (typeof e?.code !== 'string' || !e.code.startsWith('E')) throw err;
+    throw new ToolError(`cannot read ${where.file}: ${e.code} (check the input)`);
   } finally {
     if (stream !== process.stdin) stream.destroy();
   }

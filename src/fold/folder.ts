@@ -1,0 +1,246 @@
+// The fold itself: stackcollapse-perf.pl's main loop over lines, plus folded
+// lines (`a;b;c 12`, also py-spy's and austin's) merged as they come, and a
+// whole-record shortcut for the common case (see record()).
+//
+// Record state follows the Perl script exactly, quirks included: a header
+// whose event is filtered out leaves the state alone, a record ends only at a
+// blank line, and a record still open at the end of the input is dropped
+// (reported here as a bad line).
+
+import { frameName, parseFolded, type BadLines, type Location } from '../tool';
+import { DEFAULT_OPTIONS, type FoldOptions } from './options';
+import { foldFrame, inlineSkips, parseFrameLine, parseHeader, srclineSuffix, type Annotate, type Header } from './perf';
+import { rewritePythonFrame, rewrites } from './python';
+import { Stacks } from './stacks';
+
+/** What a record's frame lines fold to, cached by their bytes. */
+interface Block {
+  frames: string;
+  lines: number;
+}
+
+const BLANK = /^[\t\n\v\f\r ]/;
+/** A frame of a folded stack that frameName would change: one ending in blanks and a number. */
+const NEEDS_NAME = /\s\d+(?:\.\d*)?(?:;|$)/;
+/** Total size of cached frame blocks before the cache starts over (memory bound). */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
+export class Folder {
+  readonly stacks = new Stacks();
+  /** Records skipped by the event filter, and the event types they had. */
+  filtered = 0;
+  readonly filteredEvents = new Set<string>();
+  event: string;
+
+  private readonly opts: FoldOptions;
+  private readonly ann: Annotate;
+  // The open record, as the Perl script keeps it.
+  private open = false;
+  private root = '';
+  private period = 1;
+  private java = false;
+  private python = false;
+  /** Frames innermost first (reversed on output). */
+  private frames: string[] = [];
+  /** Frames still waiting for their --srcline line. */
+  private pending: { index: number }[] = [];
+  /** After a filtered header with no record open: its frame lines are skipped quietly. */
+  private skipping = false;
+  // Frame blocks already folded, one cache per (java, python) combination.
+  private readonly blocks = [new Map<string, Block>(), new Map<string, Block>(), new Map<string, Block>(), new Map<string, Block>()];
+  private cachedBytes = 0;
+
+  constructor(
+    opts: Partial<FoldOptions>,
+    private readonly bad: BadLines,
+    readonly where: Location,
+  ) {
+    this.opts = { ...DEFAULT_OPTIONS, ...opts };
+    this.ann = { kernel: this.opts.kernel, jit: this.opts.jit, addrs: this.opts.addrs };
+    this.event = this.opts.eventFilter;
+  }
+
+  /** True when no record is open, so a whole record may go through record(). */
+  get idle(): boolean {
+    return !this.open && !this.skipping && this.opts.inline === undefined && !this.opts.srcline;
+  }
+
+  /** One input line (without its line break). */
+  line(line: string): void {
+    this.where.line++;
+    if (this.pending.length) {
+      const p = this.pending.shift()!;
+      this.frames[p.index] += srclineSuffix(line);
+      return;
+    }
+    if (line.charCodeAt(0) === 0x23 /* # */) return;
+    if (line === '') {
+      this.endRecord();
+      return;
+    }
+    const folded = foldedLine(line);
+    if (folded) {
+      if (this.open) this.endRecord();
+      this.addFolded(folded.stack, folded.count);
+      return;
+    }
+    const h = BLANK.test(line) ? null : parseHeader(line);
+    if (h) {
+      this.header(h);
+      return;
+    }
+    const f = parseFrameLine(line);
+    if (!f) {
+      this.bad.add(this.where, line, 'not a stack, a record header or a frame');
+    } else if (this.open) {
+      this.frame(f.pc, f.rawfunc, f.mod);
+    } else if (!this.skipping) {
+      this.bad.add(this.where, line, 'frame line outside a record');
+    }
+  }
+
+  /**
+   * A whole record at once: its header line and its frame lines (`block`,
+   * the bytes between the header's line break and the blank line, as latin1).
+   * Folds the block once per distinct content; returns false, having done
+   * nothing, when the record needs the line-by-line path.
+   */
+  record(headerLine: string, block: string): boolean {
+    if (foldedLine(headerLine)) return false;
+    const h = parseHeader(headerLine);
+    if (!h) return false;
+    const java = h.comm.startsWith('java');
+    const cache = this.blocks[(java ? 1 : 0) + (h.pysample ? 2 : 0)]!;
+    let b = cache.get(block);
+    if (b === undefined) {
+      const folded = this.foldBlock(block, java, h.pysample);
+      if (folded === null) return false;
+      b = folded;
+      if (this.cachedBytes > CACHE_BYTES) {
+        for (const c of this.blocks) c.clear();
+        this.cachedBytes = 0;
+      }
+      cache.set(block, b);
+      this.cachedBytes += block.length;
+    }
+    this.where.line += b.lines + 2;
+    if (this.filteredOut(h)) return true;
+    this.add(this.rootOf(h), b.frames, h.period);
+    return true;
+  }
+
+  /** At the end of all input. */
+  finish(): void {
+    if (this.open) this.bad.add(this.where, '', 'last record not ended by a blank line (dropped, as stackcollapse-perf.pl does)');
+    this.open = false;
+  }
+
+  private foldBlock(block: string, java: boolean, python: boolean): Block | null {
+    const lines = block.split('\n');
+    const frames: string[] = [];
+    for (let line of lines) {
+      if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+      if (line.charCodeAt(0) === 0x23) continue;
+      if (!BLANK.test(line)) return null;
+      const f = parseFrameLine(line);
+      if (!f) return null;
+      const folded = foldFrame(f, java, this.ann);
+      if (folded) for (let i = folded.names.length - 1; i >= 0; i--) frames.push(this.name(folded.names[i]!, python));
+    }
+    return { frames: frames.reverse().join(';'), lines: lines.length };
+  }
+
+  private header(h: Header): void {
+    if (this.filteredOut(h)) {
+      if (!this.open) this.skipping = true;
+      return;
+    }
+    this.open = true;
+    this.skipping = false;
+    this.root = this.rootOf(h);
+    this.period = h.period;
+    this.java = h.comm.startsWith('java');
+    this.python = h.pysample;
+  }
+
+  /** The event filter: by default the first event type met wins. */
+  private filteredOut(h: Header): boolean {
+    if (h.event === '') return false;
+    if (this.event === '') this.event = h.event;
+    if (h.event === this.event) return false;
+    this.filtered++;
+    this.filteredEvents.add(h.event);
+    return true;
+  }
+
+  private rootOf(h: Header): string {
+    const id = this.opts.tid ? `-${h.pid}/${h.tid}` : this.opts.pid ? `-${h.pid}` : '';
+    let root = '';
+    if (id || !h.pysample) root = frameName(`${h.comm}${id}`.replace(/ /g, '_'));
+    if (this.opts.thread) {
+      const thread = frameName(`[${h.comm} tid ${h.tid}]`);
+      root = root ? `${root};${thread}` : thread;
+    }
+    return root;
+  }
+
+  private frame(pc: string, rawfunc: string, mod: string): void {
+    const inline = this.opts.inline;
+    if (inline && !inlineSkips(mod)) {
+      const res = inline(pc, rawfunc, mod);
+      if (res !== '' && res !== '??' && res !== '??:??:0') {
+        const names = res.split(';');
+        for (let i = names.length - 1; i >= 0; i--) this.frames.push(names[i]!);
+        return;
+      }
+    }
+    const folded = foldFrame({ pc, rawfunc, mod }, this.java, this.ann);
+    if (!folded) return;
+    const { names, wants } = folded;
+    const at = this.frames.length;
+    for (let i = names.length - 1; i >= 0; i--) this.frames.push(names[i]!);
+    for (let i = 0; i < names.length; i++) {
+      if (this.opts.srcline && wants[i]) this.pending.push({ index: at + names.length - 1 - i });
+    }
+    // Names are cleaned once their source line is known (see endRecord).
+  }
+
+  private endRecord(): void {
+    this.skipping = false;
+    if (!this.open) return;
+    this.open = false;
+    const names = this.frames.map((n) => this.name(n, this.python)).reverse();
+    this.frames = [];
+    this.pending = [];
+    this.add(this.root, names.join(';'), this.period);
+  }
+
+  private add(root: string, frames: string, count: number): void {
+    if (root === '' && frames === '') this.bad.add(this.where, '', 'record without frames');
+    else this.stacks.add(root, frames, count);
+  }
+
+  private addFolded(stack: string, count: number): void {
+    let frames = stack;
+    if (rewrites(this.opts) || NEEDS_NAME.test(frames)) {
+      frames = frames.split(';').map((f) => this.name(f, true)).join(';');
+    }
+    this.stacks.add('', frames, count);
+  }
+
+  /** The final form of one frame: Python rewrites, then made safe for the folded format. */
+  private name(n: string, python: boolean): string {
+    const s = python && rewrites(this.opts) ? rewritePythonFrame(n, this.opts) : n;
+    return frameName(s);
+  }
+}
+
+/** A folded line `stack count`, or null. austin's full mode `stack 1024,0,-512` counts its first (time) metric. */
+function foldedLine(line: string): { stack: string; count: number } | null {
+  if (BLANK.test(line)) return null;
+  const f = parseFolded(line);
+  // `comm 123 456` could be either; without a ';' it is read as perf's header.
+  if (f) return f.stack.includes(';') || parseHeader(line) === null ? f : null;
+  const m = /^(.*?)[ \t]+(\d+),-?\d+,-?\d+[ \t]*$/s.exec(line);
+  return m && m[1] ? { stack: m[1], count: Number(m[2]) } : null;
+}
