@@ -1,0 +1,229 @@
+// openPython: find and check the interpreter of a live process, then sample it
+// in two phases: capture() while the target is stopped (addresses only) and
+// resolve() after it is resumed (strings and line numbers, through a cache).
+
+import { ToolError } from '../../tool';
+import { CodeCache, type Frame } from './codecache';
+import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-offsets';
+import { layoutFor, type Layout } from './layouts';
+import { findImage, findVersion, imageAddr, readProcess, runtimeAddr, type Image, type ProcessFiles } from './locate';
+import { isPtr, ptr, type Memory } from './memory';
+import { scanForInterp } from './scan';
+import { captureThreads, type Interpreter, type RawThread } from './threads';
+import { findTidOffset, TaskIds } from './tid';
+import { versionText, type PyVersion } from './version';
+import { FRAME_STRIDE } from './walk';
+
+export type { Memory } from './memory';
+export type { RawThread } from './threads';
+export type { Frame } from './codecache';
+
+export interface OpenOptions {
+  /** Directory through which the target's files are opened; default `/proc/PID/root`. */
+  root?: string;
+  /** How to find the interpreter: 'auto' (symbols, then scanning) or 'scan' (always scan; for tests). */
+  locate?: 'auto' | 'scan';
+}
+
+export interface ThreadStack {
+  threadId: number;
+  nativeTid?: number;
+  holdsGil: boolean;
+  /** Innermost first; `name` is the qualified name where the version has one (3.11+). */
+  frames: Frame[];
+  error?: string;
+}
+
+export interface PythonProcess {
+  readonly version: string;
+  readonly executable: string;
+  /** 'symbol' | 'debug-offsets' | 'disassembly' | 'scan'. */
+  readonly foundBy: string;
+  /** The layout in use (from the table, or from the target's _Py_DebugOffsets). */
+  readonly layout: Layout;
+  capture(): RawThread[];
+  resolve(raw: RawThread): ThreadStack;
+}
+
+export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): PythonProcess {
+  const root = opts.root ?? `/proc/${pid}/root`;
+  const files = readProcess(pid);
+  const img = findImage(pid, files, root);
+  const found = findVersion(mem, img, files);
+  if (!found) throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
+  const { layout, fromDebug } = chooseLayout(pid, mem, img, found.version);
+  const codeType = imageAddr(img, 'PyCode_Type');
+  const tasks = new TaskIds(pid);
+  const tids = nativeTidReader(mem, layout, tasks);
+  const base: Omit<Interpreter, 'interp'> = { mem, layout, nativeTid: tids.read };
+  const at = locateInterp(pid, mem, img, files, layout, opts.locate ?? 'auto', (interp) => validates({ ...base, interp }, codeType));
+  const ip: Interpreter = { ...base, interp: at.interp };
+  const runtime = at.runtime;
+  if (layout.gil === 'tstate-current-symbol') ip.tstateCurrentAddr = imageAddr(img, '_PyThreadState_Current');
+  else if (layout.gil === 'runtime-tstate-current' && runtime !== undefined && layout.runtime?.tstateCurrent !== undefined) {
+    ip.tstateCurrentAddr = runtime + layout.runtime.tstateCurrent;
+  } else if (layout.gil === 'interp-gil' && layout.interp.gilPtr !== undefined) {
+    try {
+      const g = ptr(mem.read(ip.interp + layout.interp.gilPtr, 8), 0);
+      if (isPtr(g)) ip.gilAddr = g;
+    } catch {
+      // no GIL information: every thread reports holdsGil false
+    }
+  }
+  // ≤3.10: learn where struct pthread keeps the tid from all threads at once.
+  try {
+    tids.prime(captureThreads({ ...ip, nativeTid: () => undefined }).map((t) => t.threadId).filter((id) => id !== 0));
+  } catch {
+    // the first capture finds it instead
+  }
+  const cache = new CodeCache(mem, layout, codeType);
+  return {
+    version: versionText(found.version),
+    executable: img.path,
+    foundBy: fromDebug && at.how === 'symbol' ? 'debug-offsets' : at.how,
+    layout,
+    capture: () => captureThreads(ip),
+    resolve: (raw) => resolveThread(cache, raw),
+  };
+}
+
+function chooseLayout(pid: number, mem: Memory, img: Image, v: PyVersion): { layout: Layout; fromDebug: boolean } {
+  const name = versionText(v);
+  const supported = 'pysample supports CPython 2.7 and 3.6 to 3.14';
+  if (v.major === 3 && v.minor >= 13) {
+    const rt = runtimeAddr(img);
+    let head: Buffer | undefined;
+    try {
+      head = rt === undefined ? undefined : mem.read(rt, 1024);
+    } catch {
+      head = undefined;
+    }
+    if (head && hasCookie(head)) {
+      try {
+        return { layout: layoutFromDebugOffsets(head), fromDebug: true };
+      } catch (e) {
+        if (e instanceof DebugOffsetsError) {
+          throw new ToolError(`unsupported Python version ${name} in pid ${pid}: ${e.message} (${supported})`);
+        }
+        throw e;
+      }
+    }
+  }
+  const layout = layoutFor(v.major, v.minor, v.micro);
+  if (!layout) {
+    throw new ToolError(`unsupported Python version ${name} in pid ${pid} (${img.path}; ${supported})`);
+  }
+  return { layout, fromDebug: false };
+}
+
+interface Found { interp: number; how: string; runtime?: number }
+
+function locateInterp(pid: number, mem: Memory, img: Image, files: ProcessFiles, l: Layout, mode: 'auto' | 'scan',
+  accept: (interp: number) => boolean): Found {
+  const word = (addr: number): number | undefined => {
+    try {
+      return ptr(mem.read(addr, 8), 0);
+    } catch {
+      return undefined;
+    }
+  };
+  if (mode === 'auto') {
+    const rt = runtimeAddr(img);
+    if (rt !== undefined && l.runtime) {
+      const interp = word(rt + l.runtime.interpretersHead);
+      if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol', runtime: rt };
+    }
+    const head = imageAddr(img, 'interp_head');
+    const interp = head === undefined ? undefined : word(head);
+    if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol' };
+    // 2.7/3.6 without .symtab: PyInterpreterState_Head() is `mov interp_head(%rip),%rax; ret`.
+    const fn = imageAddr(img, 'PyInterpreterState_Head');
+    if (fn !== undefined) {
+      try {
+        const code = mem.read(fn, 8);
+        if (code[0] === 0x48 && code[1] === 0x8b && code[2] === 0x05 && code[7] === 0xc3) {
+          const p = word(fn + 7 + code.readInt32LE(3));
+          if (p !== undefined && isPtr(p) && accept(p)) return { interp: p, how: 'disassembly' };
+        }
+      } catch {
+        // not readable: fall through to the scan
+      }
+    }
+  }
+  const hit = scanForInterp(mem, files.maps, img.path, l, accept);
+  if (!hit) {
+    throw new ToolError(`cannot find the Python interpreter in pid ${pid} (${img.path}): not initialised yet, or no symbols and no match in its data`);
+  }
+  const found: Found = { interp: hit.interp, how: 'scan' };
+  // For 3.7+ the pointer found is _PyRuntime.interpreters.head, which gives _PyRuntime itself.
+  if (l.runtime) found.runtime = runtimeAddr(img) ?? hit.at - l.runtime.interpretersHead;
+  return found;
+}
+
+/** A candidate interpreter is accepted when its threads can be walked and at least one frame
+ *  holds a real code object (PyCode_Type), without any thread failing. */
+function validates(ip: Interpreter, codeType: number | undefined): boolean {
+  let threads: RawThread[];
+  try {
+    threads = captureThreads(ip);
+  } catch {
+    return false;
+  }
+  if (threads.length === 0 || threads.some((t) => t.error)) return false;
+  for (const t of threads) {
+    for (let i = 0; i < t.frames.length; i += FRAME_STRIDE) {
+      const code = t.frames[i]!;
+      try {
+        if (codeType === undefined) return true;
+        if (isPtr(code) && ptr(ip.mem.read(code + ip.layout.obType, 8), 0) === codeType) return true;
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  return false;
+}
+
+/** The OS thread id reader for a layout: native_thread_id (3.11+) or struct pthread's tid. */
+function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds): { read: Interpreter['nativeTid']; prime(ids: number[]): void } {
+  const field = l.tstate.nativeThreadId;
+  if (field !== undefined) {
+    return {
+      read: (ts) => {
+        const tid = Number(ts.readBigInt64LE(field));
+        return tid > 0 ? tasks.outer(tid) ?? tid : undefined;
+      },
+      prime: () => undefined,
+    };
+  }
+  let offset: number | undefined;
+  return {
+    prime(ids) {
+      if (ids.length) offset = findTidOffset(mem, ids, tasks.innerIds());
+    },
+    read(_ts, threadId) {
+      if (threadId === 0) return undefined;
+      try {
+        offset ??= findTidOffset(mem, [threadId], tasks.innerIds());
+        return offset === undefined ? undefined : tasks.outer(mem.read(threadId + offset, 4).readInt32LE(0));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+function resolveThread(cache: CodeCache, raw: RawThread): ThreadStack {
+  const out: ThreadStack = { threadId: raw.threadId, holdsGil: raw.holdsGil, frames: [] };
+  if (raw.nativeTid !== undefined) out.nativeTid = raw.nativeTid;
+  let error = raw.error;
+  const f = raw.frames;
+  for (let i = 0; i + 2 < f.length; i += FRAME_STRIDE) {
+    const r = cache.frame(f[i]!, f[i + 1]!, f[i + 2]!);
+    if (!r) continue;
+    out.frames.push(r.frame);
+    if (r.error && !error) error = r.error;
+  }
+  if (error) out.error = error;
+  return out;
+}

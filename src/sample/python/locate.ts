@@ -1,0 +1,110 @@
+// Which image of the process holds the interpreter, which version it is, and
+// where its symbols are. Files are opened through the target's root
+// (/proc/PID/root) so that containers and deleted files work.
+
+import * as fs from 'node:fs';
+import { ToolError } from '../../tool';
+import { readElf, type ElfImage } from './elf';
+import { loadBias, parseMaps, writableOf, type MapEntry } from './maps';
+import type { Memory } from './memory';
+import { findText, fromFileName, fromHex, fromText, type PyVersion } from './version';
+import { COOKIE } from './debug-offsets';
+
+/** An ELF image mapped in the target, with its load bias. */
+export interface Image {
+  path: string;
+  elf: ElfImage;
+  bias: number;
+}
+
+const LIBPYTHON = /\/libpython\d\.\d+[a-z]*\.so/;
+/** Symbols that only an image holding a CPython interpreter defines. */
+const MARKERS = ['_PyRuntime', 'interp_head', 'PyCode_Type', 'Py_Version', '_PyThreadState_Current', 'Py_Initialize'];
+
+export function imageAddr(img: Image, name: string): number | undefined {
+  const s = img.elf.symbols.get(name);
+  return s ? s.value + img.bias : undefined;
+}
+
+/** Address of _PyRuntime (symbol, or the .PyRuntime section of 3.10+ that survives strip). */
+export function runtimeAddr(img: Image): number | undefined {
+  const sym = imageAddr(img, '_PyRuntime');
+  if (sym !== undefined) return sym;
+  const sec = img.elf.sections.find((s) => s.name === '.PyRuntime');
+  return sec ? sec.addr + img.bias : undefined;
+}
+
+export interface ProcessFiles { exe: string; maps: MapEntry[] }
+
+export function readProcess(pid: number): ProcessFiles {
+  let exe: string;
+  let maps: string;
+  try {
+    maps = fs.readFileSync(`/proc/${pid}/maps`, 'latin1');
+    exe = fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') throw new ToolError(`no such process: ${pid}`);
+    throw new ToolError(`cannot read /proc/${pid}: ${(e as Error).message} (run as root or with CAP_SYS_PTRACE)`);
+  }
+  return { exe, maps: parseMaps(maps) };
+}
+
+/** The image that holds the interpreter: the executable if it defines CPython's symbols
+ *  (static builds, embedding programs linked with libpython.a), else a mapped libpython. */
+export function findImage(pid: number, files: ProcessFiles, root: string): Image {
+  const paths = [files.exe];
+  for (const m of files.maps) if (LIBPYTHON.test(m.path) && !paths.includes(m.path)) paths.push(m.path);
+  const images: Image[] = [];
+  for (const path of paths) {
+    let elf: ElfImage;
+    try {
+      elf = readElf(`${root}${path}`);
+    } catch {
+      continue;
+    }
+    const bias = loadBias(files.maps, path, elf);
+    if (bias === undefined) continue;
+    const img = { path, elf, bias };
+    if (MARKERS.some((n) => elf.symbols.has(n)) || elf.sections.some((s) => s.name === '.PyRuntime')) return img;
+    images.push(img);
+  }
+  // A libpython whose every symbol was stripped (a stripped .dynsym is unusual but possible).
+  const lib = images.find((i) => LIBPYTHON.test(i.path));
+  if (lib) return lib;
+  throw new ToolError(`pid ${pid} is not a Python process (its executable is ${files.exe}, and no libpython is loaded)`);
+}
+
+/** The version, from the most precise source available. `where` says which one. */
+export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { version: PyVersion; where: string } | undefined {
+  const tryRead = (addr: number | undefined, len: number): Buffer | undefined => {
+    if (addr === undefined) return undefined;
+    try {
+      return mem.read(addr, len);
+    } catch {
+      return undefined;
+    }
+  };
+  const hex = tryRead(imageAddr(img, 'Py_Version'), 4);
+  const v1 = hex && fromHex(hex.readUInt32LE(0));
+  if (v1) return { version: v1, where: 'Py_Version' };
+  const rt = tryRead(runtimeAddr(img), 16);
+  if (rt && rt.toString('latin1', 0, 8) === COOKIE) {
+    const v = fromHex(rt.readUInt32LE(8));
+    if (v) return { version: v, where: '_Py_DebugOffsets' };
+  }
+  for (const name of ['version', 'version.0']) {
+    const b = tryRead(imageAddr(img, name), 64);
+    const v = b && fromText(b.toString('latin1'));
+    if (v) return { version: v, where: name };
+  }
+  const byName = fromFileName(img.path) ?? fromFileName(files.exe);
+  // The Py_GetVersion() buffer without its symbol: look for "X.Y.Z (" in the writable data.
+  for (const region of writableOf(files.maps, img.path)) {
+    const len = Math.min(region.end - region.start, 16 * 1024 * 1024);
+    const b = tryRead(region.start, len);
+    const v = b && findText(b, byName);
+    if (v) return { version: v, where: 'data scan' };
+  }
+  return byName ? { version: byName, where: 'file name' } : undefined;
+}

@@ -1,0 +1,31 @@
+// A Memory over Buffers placed at chosen addresses, for decoding tests that
+// build CPython structs by hand. Reads outside the placed ranges fail as
+// they would in a real process (EFAULT), and so do reads that cross an end.
+
+import type { Memory } from '../../src/sample/python/memory';
+
+export class FakeMemory implements Memory {
+  private readonly regions: { addr: number; bytes: Buffer }[] = [];
+
+  /** Places bytes at addr (the buffer is shared, not copied). */
+  put(addr: number, bytes: Buffer): this {
+    this.regions.push({ addr, bytes });
+    return this;
+  }
+
+  /** A zeroed region of len bytes at addr, returned for filling in. */
+  alloc(addr: number, len: number): Buffer {
+    const b = Buffer.alloc(len);
+    this.put(addr, b);
+    return b;
+  }
+
+  read(addr: number, len: number): Buffer {
+    for (const r of this.regions) {
+      if (addr >= r.addr && addr + len <= r.addr + r.bytes.length) {
+        return Buffer.from(r.bytes.subarray(addr - r.addr, addr - r.addr + len));
+      }
+    }
+    throw new Error(`EFAULT: ${len} bytes at 0x${addr.toString(16)}`);
+  }
+}
