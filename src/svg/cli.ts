@@ -1,0 +1,186 @@
+// pyflamegraph: the command line around render(). Translates options, reads
+// the input and side files, writes the SVG and the diagnostics.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Argv } from 'yargs';
+import { BadLines, type Output, readLines, runTool, type ToolSpec, ToolError } from '../tool';
+import { PALETTES } from './color';
+import { StackReader } from './input';
+import { formatPaletteMap, parseNameAttr, parsePaletteMap } from './nameattr';
+import * as opt from './options';
+import { render } from './render';
+import { type Assets, errorDocument } from './svg';
+import { charRefs } from './xml';
+
+interface Args {
+  _: (string | number)[];
+  title: string;
+  subtitle: string;
+  width: number;
+  height: number;
+  minwidth: string;
+  fonttype: string;
+  fontsize: number;
+  fontwidth: number;
+  countname: string;
+  nametype: string;
+  colors?: string;
+  bgcolors: string;
+  hash: boolean;
+  random: boolean;
+  cp: boolean;
+  reverse: boolean;
+  inverted: boolean;
+  flamechart: boolean;
+  negate: boolean;
+  notes: string;
+  total?: number;
+  factor: number;
+  nameattr?: string;
+  encoding?: string;
+}
+
+const USAGE = `$0 [options] [FILE...] > graph.svg
+
+Reads folded stacks ("frame;frame;frame count", from pyfold, pyfilter, stackcollapse-*.pl,
+inferno, py-spy or austin) from the FILEs or stdin ("-") and writes an interactive SVG flame
+graph: hover for details, click to zoom, Ctrl-F to search. Takes flamegraph.pl's options and
+draws the same graph. Lines with two counts ("stack before after", from difffolded.pl) make a
+differential graph: widths from "after", red where it grew, blue where it shrank.`;
+
+const D = opt.DEFAULTS;
+
+function options(y: Argv): Argv<Args> {
+  return y
+    .strict(false)
+    .strictOptions()
+    .parserConfiguration({ 'parse-positional-numbers': false, 'duplicate-arguments-array': false })
+    .option('title', { type: 'string', default: '', describe: 'heading (default "Flame Graph", "Icicle Graph" or "Flame Chart")' })
+    .option('subtitle', { type: 'string', default: '', describe: 'second heading, under the title' })
+    .option('width', { type: 'number', default: D.width, describe: 'image width in pixels' })
+    .option('height', { type: 'number', default: D.frameHeight, describe: 'height of each frame row in pixels' })
+    .option('minwidth', { type: 'string', default: '0.1', describe: 'leave out frames narrower than this: pixels, or N% of the total' })
+    .option('fonttype', { type: 'string', default: D.fontType, describe: 'font family' })
+    .option('fontsize', { type: 'number', default: D.fontSize, describe: 'font size in pixels' })
+    .option('fontwidth', { type: 'number', default: D.fontWidth, describe: 'average character width, relative to the font size (label truncation)' })
+    .option('countname', { type: 'string', default: D.countName, describe: 'what the counts are, in tooltips' })
+    .option('nametype', { type: 'string', default: D.nameType, describe: 'what the frames are, in the details line' })
+    .option('colors', { alias: 'color', type: 'string', describe: `palette: ${PALETTES.join(', ')} (default python for Python stacks, else hot)` })
+    .option('bgcolors', { type: 'string', default: '', describe: 'background: yellow, blue, green, grey or #rrggbb (default by palette)' })
+    .option('hash', { type: 'boolean', default: false, describe: 'shade by a hash of the name (similar names, similar shades)' })
+    .option('random', { type: 'boolean', default: false, describe: 'random shades, different on every run (default: one shade per name, the same every run)' })
+    .option('cp', { type: 'boolean', default: false, describe: 'consistent palette: reuse and extend ./palette.map' })
+    .option('reverse', { type: 'boolean', default: false, describe: 'reverse every stack before merging (merge at the leaves)' })
+    .option('inverted', { type: 'boolean', default: false, describe: 'icicle graph: root at the top' })
+    .option('flamechart', { type: 'boolean', default: false, describe: 'flame chart: keep input order (time), do not merge stacks' })
+    .option('negate', { type: 'boolean', default: false, describe: 'differential: swap red and blue' })
+    .option('notes', { type: 'string', default: '', describe: 'text for a NOTES comment in the SVG' })
+    .option('total', { type: 'number', describe: 'count that spans the full width, if more than the sum of the counts' })
+    .option('factor', { type: 'number', default: D.factor, describe: 'multiply the counts shown in tooltips' })
+    .option('nameattr', { type: 'string', describe: 'file of extra attributes per function: NAME<TAB>attr=value... (title, href, id, class, target)' })
+    .option('encoding', { type: 'string', describe: 'output encoding, declared in the XML header: UTF-8 (default), ISO-8859-1, US-ASCII' })
+    .example('pyfold app.raw | $0 > app.svg', 'flame graph of a pysample recording')
+    .example('$0 --title "Flame Graph: api" --subtitle "5 min, 100 Hz" app.folded > app.svg', 'headings')
+    .example('$0 --inverted app.folded > icicle.svg', 'icicle graph, root at the top')
+    .example('$0 --reverse --inverted app.folded > leaves.svg', 'merged at the leaves: who calls the hot functions')
+    .example('$0 --flamechart app.folded > chart.svg', 'flame chart: stacks in input (time) order')
+    .example('difffolded.pl before.folded after.folded | $0 > diff.svg', 'differential graph; --negate swaps the colours')
+    .example('$0 --colors python --minwidth 1% app.folded > app.svg', 'Python palette, frames under 1% left out')
+    .example('$0 --colors java --hash perf.folded > perf.svg', 'a flamegraph.pl palette, shades by name hash')
+    .example('$0 --width 800 --height 20 --fontsize 14 --fonttype "DejaVu Sans" app.folded > big.svg', 'geometry and font')
+    .example('$0 --countname bytes --nametype Allocation: --factor 1024 --bgcolors "#f0f0f0" mem.folded > mem.svg', 'units and background')
+    .example('$0 --cp --random --notes "build 42" app.folded > app.svg', 'random shades kept in ./palette.map across runs')
+    .example('$0 --total 60000 --nameattr attrs.tsv --encoding ISO-8859-1 app.folded > app.svg', 'fixed scale, per-function links, Latin-1 output') as unknown as Argv<Args>;
+}
+
+/** The options object for render(), checked; UsageError when something is off. */
+export function toOptions(a: Args): opt.SvgOptions {
+  return {
+    title: a.title,
+    subtitle: a.subtitle,
+    width: opt.checkInteger('width', a.width),
+    frameHeight: opt.checkInteger('height', a.height),
+    minWidth: opt.parseMinWidth(a.minwidth),
+    fontType: opt.parseFontType(a.fonttype),
+    fontSize: opt.checkPositive('fontsize', a.fontsize),
+    fontWidth: opt.checkPositive('fontwidth', a.fontwidth),
+    countName: a.countname,
+    nameType: a.nametype,
+    palette: a.colors === undefined ? null : opt.parsePalette(a.colors),
+    bgColors: opt.parseBgColors(a.bgcolors),
+    shade: a.hash ? 'hash' : a.random ? 'random' : 'name',
+    reverse: a.reverse,
+    inverted: a.inverted,
+    flamechart: a.flamechart,
+    negate: a.negate,
+    notes: a.notes,
+    total: a.total === undefined ? null : opt.checkPositive('total', a.total),
+    factor: opt.checkPositive('factor', a.factor),
+    encoding: opt.parseEncoding(a.encoding),
+  };
+}
+
+/** The interactive script and stylesheet, shipped in src/svg/assets/. */
+export function loadAssets(dir = path.resolve(__dirname, '../../../src/svg/assets')): Assets {
+  const load = (file: string): string => {
+    try {
+      return fs.readFileSync(path.join(dir, file), 'utf8');
+    } catch {
+      throw new ToolError(`cannot read ${path.join(dir, file)}: the interactive script is missing (reinstall pyflamegraph)`);
+    }
+  };
+  return { js: load('flamegraph.js'), css: load('flamegraph.css') };
+}
+
+function readSideFile(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ToolError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? err} (check the path)`);
+  }
+}
+
+/** Writes SVG text in the output encoding (Output takes one byte per char). */
+function encoder(out: Output, maxChar: number): (s: string) => void {
+  if (maxChar < 0x10ffff) return (s) => out.write(charRefs(s, maxChar));
+  return (s) => out.write(/[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
+}
+
+const PALETTE_FILE = 'palette.map';
+
+async function run(a: Args, out: Output): Promise<void> {
+  const o = toOptions(a);
+  const assets = loadAssets();
+  const nameAttr = a.nameattr ? parseNameAttr(readSideFile(a.nameattr, '--nameattr file'), a.nameattr) : new Map();
+  const paletteMap = a.cp
+    ? parsePaletteMap(fs.existsSync(PALETTE_FILE) ? readSideFile(PALETTE_FILE, 'palette') : '')
+    : null;
+  const bad = new BadLines('pyflamegraph');
+  const reader = new StackReader({ reverse: o.reverse }, (where, line, reason) => bad.add(where, line, reason));
+  await readLines(a._.map(String), (line, where) => reader.add(line, where), { encoding: 'utf8', bad });
+  bad.report();
+  const read = reader.finish(o.flamechart);
+  const emit = encoder(out, o.encoding.maxChar);
+  if (read.total === 0) {
+    emit(errorDocument(o));
+    await out.end();
+    const why = read.records.length ? 'all counts are 0' : 'no line of the form "frame;frame;... count"';
+    throw new ToolError(`no valid input: ${why} (wrote an SVG that says so)`);
+  }
+  const report = render(read, o, assets, { nameAttr, paletteMap }, emit);
+  for (const w of report.warnings) process.stderr.write(`pyflamegraph: warning: ${w}\n`);
+  if (paletteMap) {
+    try {
+      fs.writeFileSync(PALETTE_FILE, formatPaletteMap(paletteMap));
+    } catch (err) {
+      throw new ToolError(`cannot write ${PALETTE_FILE}: ${(err as NodeJS.ErrnoException).code ?? err} (check the directory)`);
+    }
+  }
+}
+
+export const spec: ToolSpec<Args> = { name: 'pyflamegraph', usage: USAGE, options, run };
+
+export function main(): void {
+  runTool(spec);
+}

@@ -1,0 +1,88 @@
+// From stack records to SVG text: the pure core of pyflamegraph. No I/O:
+// the caller passes the assets and side files in and receives the document
+// through `emit`, in chunks of about 64 KiB.
+
+import type { Palette } from './color';
+import { FrameWriter, type FrameStyle } from './frame';
+import type { ReadResult } from './input';
+import { makeLayout, scale } from './layout';
+import { mergeStacks, type Frames } from './merge';
+import type { SvgOptions } from './options';
+import { looksLikePython } from './python';
+import { type Assets, head, TAIL } from './svg';
+
+export interface SideFiles {
+  nameAttr: FrameStyle['nameAttr'];
+  paletteMap: FrameStyle['paletteMap'];
+}
+
+export interface RenderReport {
+  palette: Palette;
+  /** Frames drawn, root included. */
+  frames: number;
+  /** Notes for stderr, flamegraph.pl's diagnostics. */
+  warnings: string[];
+}
+
+const CHUNK = 64 * 1024;
+
+/** Renders a non-empty profile (read.total > 0). */
+export function render(
+  read: ReadResult,
+  o: SvgOptions,
+  assets: Assets,
+  side: SideFiles,
+  emit: (s: string) => void,
+): RenderReport {
+  const warnings: string[] = [];
+  const total = read.total;
+  if (o.countName === 'samples' && total < 100) {
+    warnings.push(`stack count is low (${total}); did something go wrong?`);
+  }
+  let timeMax = total;
+  if (o.total !== null) {
+    if (o.total >= total) timeMax = o.total;
+    else if (o.total / total > 0.02) warnings.push(`--total ${o.total} is less than the actual total ${total}, so ignored`);
+  }
+  const palette = o.palette ?? (looksLikePython(stacksOf(read)) ? 'python' : 'hot');
+  const { minTime } = scale(o, timeMax);
+  const frames = mergeStacks(read.records, { minTime, chain: palette === 'chain' });
+  const layout = makeLayout(o, timeMax, frames.maxDepth);
+  const writer = new FrameWriter(o, layout, {
+    palette,
+    shade: o.shade,
+    maxDelta: read.maxDelta,
+    nameAttr: side.nameAttr,
+    paletteMap: side.paletteMap,
+  });
+
+  let buf = head(o, layout, palette, assets);
+  for (const i of drawOrder(frames)) {
+    buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!);
+    if (buf.length >= CHUNK) {
+      emit(buf);
+      buf = '';
+    }
+  }
+  emit(buf + TAIL);
+  return { palette, frames: frames.name.length, warnings };
+}
+
+function* stacksOf(read: ReadResult): Iterable<string> {
+  for (const r of read.records) yield r.stack;
+}
+
+/**
+ * Frame indexes by depth, then left to right. Frames close deepest first,
+ * and at one depth in time order, so a stable bucket pass per depth suffices.
+ */
+function drawOrder(f: Frames): Int32Array {
+  const counts = new Int32Array(f.maxDepth + 2);
+  for (const d of f.depth) counts[d + 1]!++;
+  for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
+  const order = new Int32Array(f.depth.length);
+  f.depth.forEach((d, i) => {
+    order[counts[d]!++] = i;
+  });
+  return order;
+}
