@@ -1,0 +1,171 @@
+// The Python reader against live interpreters: every CPython found on this
+// machine runs test/fixtures/python/target.py, whose threads park at known
+// places and which prints its own sys._current_frames(); openPython's
+// capture()+resolve() must give exactly the same stacks, the same native
+// thread ids, and the spinning thread as GIL holder. Also: the pointer scan
+// instead of symbols, stripped copies of libpython, and an embedding program.
+// Under CI=true nothing is skipped and a 3.8–3.13 interpreter is required.
+
+import test, { type ExecutionContext } from 'ava';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
+import { describeInterpreters, findInterpreters, isCoreVersion, type Interpreter } from './helpers/interpreters';
+import { ProcMemory } from './helpers/procmem';
+import { startTarget, type Target } from './fixtures/python/target';
+
+const CI = process.env.CI === 'true';
+const pythons = findInterpreters();
+
+/** The fixture copied under a long directory name (paths over 255 bytes must decode whole). */
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pysample-py-'));
+const scripts = path.join(work, 'd'.repeat(120), `long_${'e'.repeat(120)}`);
+fs.mkdirSync(scripts, { recursive: true });
+for (const f of ['target.py', 'target_uni.py']) {
+  fs.copyFileSync(path.join(__dirname, '../../test/fixtures/python', f), path.join(scripts, f));
+}
+const script = path.join(scripts, 'target.py');
+test.after.always(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('a 3.8–3.13 interpreter is present', (t) => {
+  t.log(describeInterpreters(pythons));
+  if (!pythons.some(isCoreVersion)) {
+    if (CI) t.fail('no CPython 3.8–3.13 found (looked in $PYENV_ROOT/versions, PATH, /usr/bin)');
+    else t.log('no CPython 3.8–3.13 found: the live tests below cannot run here');
+  }
+  t.pass();
+});
+
+type Frames = [string, string, number][];
+const asTuples = (s: ThreadStack): Frames => s.frames.map((f) => [f.file, f.name, f.line]);
+
+/** Every parked thread (all but the reporter) equals the target's own view, frame by frame. */
+function checkParked(t: ExecutionContext, p: PythonProcess, target: Target, only?: 'main'): ThreadStack[] {
+  const stacks = p.capture().map((r) => p.resolve(r));
+  const { roles, threads } = target.info;
+  for (const [ident, want] of Object.entries(threads)) {
+    if (Number(ident) === roles.reporter) continue;
+    if (only === 'main' && Number(ident) !== roles.main) continue;
+    const got = stacks.find((s) => s.threadId === Number(ident));
+    if (!got) {
+      t.fail(`thread ${ident} not found`);
+      continue;
+    }
+    t.is(got.error, undefined, `thread ${ident}`);
+    t.deepEqual(asTuples(got), want.frames, `thread ${ident}${Number(ident) === roles.main ? ' (main)' : ''}`);
+    if (want.native !== null) t.is(got.nativeTid, want.native, `native tid of ${ident}`);
+  }
+  return stacks;
+}
+
+/** Without get_native_id (before 3.8): the ids are distinct live TIDs and the main thread's is the PID. */
+function checkTids(t: ExecutionContext, stacks: ThreadStack[], target: Target): void {
+  const tasks = new Set(fs.readdirSync(`/proc/${target.pid}/task`).map(Number));
+  const ids = stacks.map((s) => s.nativeTid);
+  for (const id of ids) t.true(id !== undefined && tasks.has(id), `tid ${id} is a task of ${target.pid}`);
+  t.is(new Set(ids).size, ids.length, 'native tids are distinct');
+  t.is(stacks.find((s) => s.threadId === target.info.roles.main)?.nativeTid, target.pid);
+}
+
+async function checkGil(t: ExecutionContext, p: PythonProcess, target: Target): Promise<void> {
+  const holders = (): number[] => p.capture().filter((r) => r.holdsGil).map((r) => r.threadId);
+  t.deepEqual(holders(), [], 'no GIL holder while every thread is parked');
+  await target.send('spin');
+  await sleep(150);
+  let spinnerHeld = 0;
+  let spinFrame = 0;
+  for (let i = 0; i < 20; i++) {
+    const raws = p.capture();
+    const h = raws.filter((r) => r.holdsGil);
+    if (h.length === 1 && h[0]!.threadId === target.info.roles.spinner) spinnerHeld++;
+    const spinner = raws.find((r) => r.threadId === target.info.roles.spinner);
+    if (spinner && p.resolve(spinner).frames[0]?.name === 'spin') spinFrame++;
+    await sleep(5);
+  }
+  t.log(`spinner held the GIL in ${spinnerHeld}/20 captures, was in spin() in ${spinFrame}/20`);
+  t.true(spinnerHeld >= 15, `spinner held the GIL in ${spinnerHeld}/20 captures`);
+  t.true(spinFrame >= 15, `spinner's innermost frame was spin() in ${spinFrame}/20`);
+  await target.send('rest');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function open(t: ExecutionContext, target: Target, locate?: 'scan'): PythonProcess {
+  const mem = new ProcMemory(target.pid);
+  t.teardown(() => mem.close());
+  const p = openPython(target.pid, mem, locate ? { locate } : {});
+  t.log(`${p.version} ${p.executable} found by ${p.foundBy}`);
+  return p;
+}
+
+for (const py of pythons) {
+  test.serial(`live ${py.label}: stacks, thread ids, GIL, scan`, async (t) => {
+    const target = await startTarget(py.path, [script]);
+    t.teardown(() => target.close());
+    const p = open(t, target);
+    t.is(p.version, target.info.version);
+    t.is(p.foundBy, py.minor === '3.13' ? 'debug-offsets' : 'symbol');
+    const stacks = checkParked(t, p, target);
+    t.true(stacks.find((s) => s.threadId === target.info.roles.main)!.frames.length >= 15);
+    if (py.minor === '2.7' || py.minor === '3.6' || py.minor === '3.7') checkTids(t, stacks, target);
+    await checkGil(t, p, target);
+    const scanned = open(t, target, 'scan');
+    t.is(scanned.foundBy, 'scan');
+    checkParked(t, scanned, target, 'main');
+  });
+}
+
+/** pyenv builds with a libpython to strip (2.7 and 3.6 lose interp_head; 3.12 keeps .dynsym). */
+const strippable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.6', '3.12'].includes(p.minor));
+
+for (const py of strippable) {
+  test.serial(`stripped libpython ${py.label}`, async (t) => {
+    const lib = libpythonOf(py);
+    const dir = fs.mkdtempSync(path.join(work, 'stripped-'));
+    const copy = path.join(dir, path.basename(lib));
+    fs.copyFileSync(lib, copy);
+    execFileSync('strip', ['--strip-all', copy]);
+    t.false(execFileSync('readelf', ['-S', copy], { encoding: 'utf8' }).includes('.symtab'), 'copy has no .symtab');
+    const target = await startTarget(py.path, [script], { LD_LIBRARY_PATH: dir });
+    t.teardown(() => target.close());
+    const p = open(t, target);
+    t.is(p.executable, copy);
+    t.is(p.version, target.info.version);
+    if (py.minor !== '3.12') t.not(p.foundBy, 'symbol');
+    checkParked(t, p, target);
+    await checkGil(t, p, target);
+    const scanned = open(t, target, 'scan');
+    checkParked(t, scanned, target, 'main');
+  });
+}
+
+/** Programs linking a pyenv libpython, not named python. */
+const embeddable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.12'].includes(p.minor));
+
+for (const py of embeddable) {
+  test.serial(`embedded in a C program ${py.label}`, async (t) => {
+    const lib = libpythonOf(py);
+    const prefix = path.dirname(path.dirname(py.path));
+    const inc = fs.readdirSync(path.join(prefix, 'include')).find((d) => d.startsWith('python'))!;
+    const exe = path.join(work, `report-server-${py.minor}`);
+    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed.c'), '-o', exe,
+      `-I${path.join(prefix, 'include', inc)}`, `-L${path.dirname(lib)}`, `-l${path.basename(lib).replace(/^lib|\.so.*$/g, '')}`,
+      `-Wl,-rpath,${path.dirname(lib)}`]);
+    const target = await startTarget(exe, [script], { PYTHONPATH: scripts, PYTHONHOME: prefix });
+    t.teardown(() => target.close());
+    const p = open(t, target);
+    t.is(p.executable, lib);
+    t.is(p.version, target.info.version);
+    checkParked(t, p, target);
+    await checkGil(t, p, target);
+  });
+}
+
+function libpythonOf(py: Interpreter): string {
+  const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
+  const name = fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f));
+  if (!name) throw new Error(`no shared libpython in ${dir}`);
+  return path.join(dir, name);
+}
