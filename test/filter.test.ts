@@ -1,6 +1,7 @@
 // pyfilter's pure core: matching, the stack rewrites, and the line filter.
 
 import test from 'ava';
+import fc from 'fast-check';
 import { DEFAULT_OPTIONS, type FilterOptions, LineFilter, NOT_FOLDED, StackFilter } from '../src/filter/filter';
 import { FrameMatcher, PatternError, frameText } from '../src/filter/match';
 import { collapseRecursion, functionOf, hideFrames, isIdle, pruneBelow, reRoot } from '../src/filter/reshape';
@@ -85,6 +86,18 @@ test('functionOf: drops the line number of pyfold, pyflame, austin and py-spy fr
   t.is(functionOf('fib (calc.py:3)'), 'fib (calc.py)');
   t.is(functionOf('[idle]'), '[idle]');
   t.is(functionOf('memcpy'), 'memcpy');
+  t.is(functionOf('f (x.py:)'), 'f (x.py:)');
+  t.is(functionOf('12'), '12');
+});
+
+test('functionOf: agrees with the regular expression it stands for', (t) => {
+  const chars = fc.constantFrom(':', ')', '(', '1', '9', '0', 'a', ' ', ';');
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 8 }).map((c) => c.join('')), (frame) => {
+      return functionOf(frame) === frame.replace(/:\d+(\)?)$/, '$1');
+    }),
+  );
+  t.pass();
 });
 
 test('collapseRecursion: one frame per run of direct recursion, the innermost kept', (t) => {
