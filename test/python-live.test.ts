@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
+import { LAYOUTS } from '../src/sample/python/layouts';
 import { describeInterpreters, findInterpreters, isCoreVersion, type Interpreter } from './helpers/interpreters';
 import { ProcMemory } from './helpers/procmem';
 import { startTarget, type Target } from './fixtures/python/target';
@@ -107,6 +108,8 @@ for (const py of pythons) {
     const p = open(t, target);
     t.is(p.version, target.info.version);
     t.is(p.foundBy, py.minor === '3.13' ? 'debug-offsets' : 'symbol');
+    // 3.13: the layout the target publishes equals the verified table.
+    if (py.minor === '3.13') t.deepEqual(p.layout, LAYOUTS['3.13']);
     const stacks = checkParked(t, p, target);
     t.true(stacks.find((s) => s.threadId === target.info.roles.main)!.frames.length >= 15);
     if (py.minor === '2.7' || py.minor === '3.6' || py.minor === '3.7') checkTids(t, stacks, target);

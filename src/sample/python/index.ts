@@ -15,7 +15,7 @@ import { versionText, type PyVersion } from './version';
 import { FRAME_STRIDE } from './walk';
 
 export type { Memory } from './memory';
-export type { RawThread } from './threads';
+export type { RawThread, Interpreter } from './threads';
 export type { Frame } from './codecache';
 
 export interface OpenOptions {
@@ -51,7 +51,7 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   const img = findImage(pid, files, root);
   const found = findVersion(mem, img, files);
   if (!found) throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
-  const { layout, fromDebug } = chooseLayout(pid, mem, img, found.version);
+  const { layout, fromDebug } = chooseLayout(pid, img.path, found.version, debugHead(mem, img, found.version));
   const codeType = imageAddr(img, 'PyCode_Type');
   const tasks = new TaskIds(pid);
   const tids = nativeTidReader(mem, layout, tasks);
@@ -76,43 +76,48 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   } catch {
     // the first capture finds it instead
   }
-  const cache = new CodeCache(mem, layout, codeType);
   return {
     version: versionText(found.version),
     executable: img.path,
     foundBy: fromDebug && at.how === 'symbol' ? 'debug-offsets' : at.how,
     layout,
-    capture: () => captureThreads(ip),
-    resolve: (raw) => resolveThread(cache, raw),
+    ...pythonReader(ip, codeType),
   };
 }
 
-function chooseLayout(pid: number, mem: Memory, img: Image, v: PyVersion): { layout: Layout; fromDebug: boolean } {
+/** capture() and resolve() over an interpreter whose layout and address are known. */
+export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'resolve'> {
+  const cache = new CodeCache(ip.mem, ip.layout, codeType);
+  return { capture: () => captureThreads(ip), resolve: (raw) => resolveThread(cache, raw) };
+}
+
+/** The first bytes of _PyRuntime on 3.13+, where _Py_DebugOffsets may be. */
+function debugHead(mem: Memory, img: Image, v: PyVersion): Buffer | undefined {
+  const rt = runtimeAddr(img);
+  if (v.major !== 3 || v.minor < 13 || rt === undefined) return undefined;
+  try {
+    return mem.read(rt, 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+const SUPPORTED = 'pysample supports CPython 2.7 and 3.6 to 3.14';
+
+/** The layout for a version: the target's own _Py_DebugOffsets when present (3.13+), else the table.
+ *  Throws ToolError naming the version when neither describes it. */
+export function chooseLayout(pid: number, image: string, v: PyVersion, head?: Buffer): { layout: Layout; fromDebug: boolean } {
   const name = versionText(v);
-  const supported = 'pysample supports CPython 2.7 and 3.6 to 3.14';
-  if (v.major === 3 && v.minor >= 13) {
-    const rt = runtimeAddr(img);
-    let head: Buffer | undefined;
+  if (head && hasCookie(head)) {
     try {
-      head = rt === undefined ? undefined : mem.read(rt, 1024);
-    } catch {
-      head = undefined;
-    }
-    if (head && hasCookie(head)) {
-      try {
-        return { layout: layoutFromDebugOffsets(head), fromDebug: true };
-      } catch (e) {
-        if (e instanceof DebugOffsetsError) {
-          throw new ToolError(`unsupported Python version ${name} in pid ${pid}: ${e.message} (${supported})`);
-        }
-        throw e;
-      }
+      return { layout: layoutFromDebugOffsets(head), fromDebug: true };
+    } catch (e) {
+      if (e instanceof DebugOffsetsError) throw new ToolError(`unsupported Python version ${name} in pid ${pid}: ${e.message} (${SUPPORTED})`);
+      throw e;
     }
   }
   const layout = layoutFor(v.major, v.minor, v.micro);
-  if (!layout) {
-    throw new ToolError(`unsupported Python version ${name} in pid ${pid} (${img.path}; ${supported})`);
-  }
+  if (!layout) throw new ToolError(`unsupported Python version ${name} in pid ${pid} (${image}; ${SUPPORTED})`);
   return { layout, fromDebug: false };
 }
 

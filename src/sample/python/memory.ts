@@ -1,12 +1,8 @@
-// The view of the target's memory that this package reads through. It is the
-// same shape as src/sample/memory.ts's Memory (structural typing makes the
-// runtime's implementation fit); kept here so the Python knowledge has no
-// dependency on how memory is read (process_vm_readv, /proc/PID/mem, a Buffer).
+// The view of the target's memory that this package reads through: the
+// runtime's Memory interface (a type-only import, so the addon is never
+// loaded from here), and small helpers for pointers read from it.
 
-export interface Memory {
-  /** Exactly len bytes at addr; throws on an unmapped address or a short read. */
-  read(addr: number, len: number): Buffer;
-}
+export type { Memory } from '../memory';
 
 /** Largest address a user-space pointer can hold on x86_64 (2^47). */
 export const MAX_ADDR = 2 ** 47;

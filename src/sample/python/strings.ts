@@ -11,7 +11,8 @@ export const MAX_STRING = 64 * 1024;
 export function readString(mem: Memory, l: Layout, addr: number): string {
   const s = l.str;
   if (s.kind === 'bytes') return readBytes(mem, { size: s.size, data: s.data }, addr).toString('utf8');
-  const head = mem.read(addr, s.compactSize);
+  // Only the PyASCIIObject part: a short ASCII string ends right after it.
+  const head = mem.read(addr, s.asciiSize);
   const length = Number(head.readBigInt64LE(s.length));
   const state = head.readUInt32LE(s.state);
   const kind = (state >>> 2) & 7;
