@@ -1,0 +1,260 @@
+// The pure parts of the Python reader, fed hand-built memory (FakeMemory) and
+// real files: strings of every kind, ELF symbols, maps, versions, thread ids,
+// and what a corrupt or changing target does to the walker (cycles, bad
+// pointers, unreadable frames: bounded, truncated at the last good frame).
+
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { readElf } from '../src/sample/python/elf';
+import { pythonReader } from '../src/sample/python/index';
+import { LAYOUTS, type Layout } from '../src/sample/python/layouts';
+import { loadBias, parseMaps, writableOf } from '../src/sample/python/maps';
+import { MAX_STRING, readString } from '../src/sample/python/strings';
+import { findTidOffset } from '../src/sample/python/tid';
+import { findText, fromFileName, fromHex, fromText } from '../src/sample/python/version';
+import { MAX_FRAMES } from '../src/sample/python/walk';
+import { FakeMemory } from './helpers/fake-memory';
+import { findInterpreters } from './helpers/interpreters';
+
+const L312 = LAYOUTS['3.12']!;
+const L310 = LAYOUTS['3.10']!;
+const L27 = LAYOUTS['2.7']!;
+
+/** A PEP 393 string object as CPython lays it out (compact unless `legacyData` is given). */
+function unicode(mem: FakeMemory, at: number, l: Layout, text: string, legacyData?: number): void {
+  const s = l.str;
+  if (s.kind !== 'unicode') throw new Error('not a unicode layout');
+  const cps = [...text].map((c) => c.codePointAt(0)!);
+  const max = Math.max(0, ...cps);
+  const kind = max < 256 ? 1 : max < 65536 ? 2 : 4;
+  const ascii = max < 128 ? 1 : 0;
+  const data = Buffer.alloc(cps.length * kind);
+  cps.forEach((cp, i) => (kind === 1 ? data.writeUInt8(cp, i) : kind === 2 ? data.writeUInt16LE(cp, i * 2) : data.writeUInt32LE(cp, i * 4)));
+  const head = legacyData === undefined ? (ascii ? s.asciiSize : s.compactSize) : s.compactSize + 8;
+  const b = mem.alloc(at, head + (legacyData === undefined ? data.length + kind : 0));
+  b.writeBigInt64LE(BigInt(cps.length), s.length);
+  b.writeUInt32LE((kind << 2) | ((legacyData === undefined ? 1 : 0) << 5) | (ascii << 6) | (1 << 7), s.state);
+  if (legacyData === undefined) data.copy(b, head);
+  else {
+    b.writeBigUInt64LE(BigInt(legacyData), s.compactSize);
+    mem.put(legacyData, data);
+  }
+}
+
+test('strings: compact ASCII, Latin-1, UCS-2, UCS-4 and legacy, for 3.6–3.11 and 3.12+ headers', (t) => {
+  for (const l of [LAYOUTS['3.8']!, L312]) {
+    const mem = new FakeMemory();
+    const texts = ['/srv/app/handlers.py', 'rec_é', 'rec_λ', 'rec_𐐀', ''];
+    texts.forEach((s, i) => unicode(mem, 0x1000 * (i + 1), l, s));
+    texts.forEach((s, i) => t.is(readString(mem, l, 0x1000 * (i + 1)), s, `${l.family} ${JSON.stringify(s)}`));
+    unicode(mem, 0x9000, l, 'legacy_λ', 0xa000);
+    t.is(readString(mem, l, 0x9000), 'legacy_λ');
+  }
+});
+
+test('strings: 2.7 byte strings', (t) => {
+  const mem = new FakeMemory();
+  const b = mem.alloc(0x1000, 36 + 13);
+  b.writeBigInt64LE(12n, 16);
+  b.write('/tmp/x_é.py', 36, 'utf8');
+  t.is(readString(mem, L27, 0x1000), '/tmp/x_é.py');
+});
+
+test('strings: corrupt headers are rejected without huge reads', (t) => {
+  const mem = new FakeMemory();
+  const b = mem.alloc(0x1000, 64);
+  b.writeBigInt64LE(BigInt(MAX_STRING + 1), 16);
+  b.writeUInt32LE((1 << 2) | (1 << 5) | (1 << 6), 32);
+  t.throws(() => readString(mem, L312, 0x1000), { message: /length .* out of range/ });
+  b.writeBigInt64LE(3n, 16);
+  b.writeUInt32LE((3 << 2) | (1 << 5), 32);
+  t.throws(() => readString(mem, L312, 0x1000), { message: /kind 3 invalid/ });
+  b.writeBigInt64LE(-1n, 16);
+  t.throws(() => readString(mem, L312, 0x1000));
+});
+
+test('versions from PY_VERSION_HEX, sys.version text and file names', (t) => {
+  t.deepEqual(fromHex(0x030d00f0), { major: 3, minor: 13, micro: 0, suffix: '' });
+  t.deepEqual(fromHex(0x030e00a3), { major: 3, minor: 14, micro: 0, suffix: 'a3' });
+  t.is(fromHex(0x12345678), undefined);
+  t.deepEqual(fromText('3.7.16 (default, Nov 21 2026, 10:00:00) \n[GCC 12.2.0]'), { major: 3, minor: 7, micro: 16, suffix: '' });
+  t.deepEqual(fromText('3.13.0rc2 (main, Oct 1 2024)'), { major: 3, minor: 13, micro: 0, suffix: 'rc2' });
+  t.deepEqual(fromFileName('/usr/lib/libpython3.7m.so.1.0'), { major: 3, minor: 7, suffix: '' });
+  t.deepEqual(fromFileName('/root/.pyenv/versions/3.12.1/bin/python3.12'), { major: 3, minor: 12, suffix: '' });
+  t.is(fromFileName('/usr/bin/report-server'), undefined);
+  const data = Buffer.concat([Buffer.alloc(100), Buffer.from('OpenSSL 3.0.11 19 Sep\0' + '2.7.18 (default, Nov 2 2026, 09:00:00)\0')]);
+  t.deepEqual(findText(data, { major: 2, minor: 7 }), { major: 2, minor: 7, micro: 18, suffix: '' });
+  t.is(findText(data, { major: 3, minor: 0 }), undefined);
+});
+
+test('maps: deleted files, spaces in paths, load bias and the .bss spill', (t) => {
+  const maps = parseMaps([
+    '55d4c8a00000-55d4c8a01000 r--p 00000000 08:01 1311   /opt/my app/bin/python3.12 (deleted)',
+    '55d4c8a01000-55d4c8a02000 r-xp 00001000 08:01 1311   /opt/my app/bin/python3.12 (deleted)',
+    '55d4c8a02000-55d4c8a03000 rw-p 00002000 08:01 1311   /opt/my app/bin/python3.12 (deleted)',
+    '55d4c8a03000-55d4c8a05000 rw-p 00000000 00:00 0 ',
+    '7ffd1000-7ffd2000 rw-p 00000000 00:00 0                          [stack]',
+    'garbage',
+  ].join('\n'));
+  t.is(maps.length, 5);
+  t.is(maps[0]!.path, '/opt/my app/bin/python3.12');
+  t.is(loadBias(maps, '/opt/my app/bin/python3.12', { baseVaddr: 0 } as never), 0x55d4c8a00000);
+  t.deepEqual(writableOf(maps, '/opt/my app/bin/python3.12').map((m) => m.start), [0x55d4c8a02000, 0x55d4c8a03000]);
+});
+
+test('ELF: symbols from .dynsym and .symtab equal nm, and Debian python is non-PIE with .dynsym only', (t) => {
+  const py = findInterpreters().find((p) => p.source === 'pyenv' && p.minor === '2.7') ?? findInterpreters().find((p) => p.source === 'pyenv');
+  if (!py) return process.env.CI === 'true' ? t.fail('no pyenv python') : t.pass();
+  const dir = py.path.replace(/\/bin\/[^/]+$/, '/lib');
+  const lib = `${dir}/${fs.readdirSync(dir).find((f) => /^libpython.*\.so\.1\.0$/.test(f))}`;
+  const elf = readElf(lib);
+  const nm = (args: string[]): Map<string, number> => new Map(execFileSync('nm', args, { encoding: 'utf8', maxBuffer: 64 << 20 })
+    .split('\n').map((l) => l.split(' ')).filter((p) => p.length === 3).map((p) => [p[2]!, parseInt(p[0]!, 16)]));
+  const dyn = nm(['-D', '--defined-only', lib]);
+  for (const name of ['PyCode_Type', 'PyInterpreterState_Head', '_PyThreadState_Current', '_PyRuntime']) {
+    if (dyn.has(name)) t.is(elf.symbols.get(name)?.value, dyn.get(name), name);
+  }
+  if (py.minor === '2.7') t.is(elf.symbols.get('interp_head')?.value, nm(['--defined-only', lib]).get('interp_head'));
+  t.is(elf.type, 3);
+  t.true(elf.hasSymtab);
+  if (fs.existsSync('/usr/bin/python3.11')) {
+    const deb = readElf('/usr/bin/python3.11');
+    t.is(deb.type, 2);
+    t.false(deb.hasSymtab);
+    t.true(deb.symbols.has('_PyRuntime'));
+  }
+  t.throws(() => readElf('/proc/self/status'), { message: /not an ELF file/ });
+});
+
+test('thread ids before 3.11: the struct pthread offset whose words are the live TIDs', (t) => {
+  const mem = new FakeMemory();
+  const live = new Set([100, 101, 102]);
+  [[0x10000, 100], [0x20000, 102]].forEach(([at, tid]) => {
+    const b = mem.alloc(at!, 1024);
+    b.writeInt32LE(101, 0x40); // a live TID in one block only: not the field
+    b.writeInt32LE(tid!, 0x2d0);
+  });
+  t.is(findTidOffset(mem, [0x10000, 0x20000], live), 0x2d0);
+  t.is(findTidOffset(mem, [0x30000], live), undefined);
+});
+
+// ---- corrupt targets --------------------------------------------------------------------
+
+const INTERP = 0x100000;
+const TS = 0x200000;
+const FRAMES = 0x300000;
+const CODE = 0x400000;
+
+/** A 3.10 process with one thread whose frames are at FRAMES + 128*i, linked by `links`. */
+function image310(links: (number | null)[]): FakeMemory {
+  const mem = new FakeMemory();
+  mem.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
+  const ts = mem.alloc(TS, 512);
+  ts.writeBigUInt64LE(BigInt(INTERP), L310.tstate.interp);
+  ts.writeBigUInt64LE(0x7f0000001000n, L310.tstate.threadId);
+  ts.writeBigUInt64LE(BigInt(FRAMES), L310.tstate.frame);
+  const f = L310.frame as { back: number; code: number; lasti: number };
+  const frames = mem.alloc(FRAMES, 128 * links.length);
+  links.forEach((to, i) => {
+    frames.writeBigUInt64LE(BigInt(CODE), i * 128 + f.code);
+    frames.writeBigUInt64LE(to === null ? 0n : BigInt(to < 0 ? 0xdead0000 : FRAMES + 128 * to), i * 128 + f.back);
+  });
+  const code = mem.alloc(CODE, 256);
+  code.writeInt32LE(7, L310.code.firstlineno);
+  code.writeBigUInt64LE(BigInt(CODE + 0x1000), L310.code.filename);
+  code.writeBigUInt64LE(BigInt(CODE + 0x2000), L310.code.name);
+  code.writeBigUInt64LE(BigInt(CODE + 0x3000), L310.code.lines);
+  unicode(mem, CODE + 0x1000, L310, 'f.py');
+  unicode(mem, CODE + 0x2000, L310, 'g');
+  const lines = mem.alloc(CODE + 0x3000, 40); // co_linetable: 8 bytes of code on line firstlineno
+  lines.writeBigInt64LE(2n, L310.bytes.size);
+  lines.writeUInt8(8, L310.bytes.data);
+  return mem;
+}
+
+const reader = (mem: FakeMemory, l: Layout = L310) => pythonReader({ mem, layout: l, interp: INTERP, nativeTid: () => undefined });
+
+test('a frame chain that loops is cut at the last good frame', (t) => {
+  const r = reader(image310([1, 2, 0]));
+  const [raw] = r.capture();
+  const s = r.resolve(raw!);
+  t.is(s.error, 'frame chain loops');
+  t.is(s.frames.length, 3);
+  t.deepEqual(s.frames[0], { file: 'f.py', name: 'g', line: 7, code: CODE });
+});
+
+test('an unreadable frame truncates the stack and says why', (t) => {
+  const s = reader(image310([1, -1])).capture()[0]!;
+  t.regex(s.error!, /frame at 0xdead0000 unreadable/);
+  t.is(s.frames.length / 3, 2);
+});
+
+test('frame chains are bounded', (t) => {
+  const links = Array.from({ length: MAX_FRAMES + 10 }, (_, i) => i + 1);
+  links[links.length - 1] = null as never;
+  const s = reader(image310(links)).capture()[0]!;
+  t.regex(s.error!, /more than 4096 frames/);
+  t.is(s.frames.length / 3, MAX_FRAMES);
+});
+
+test('a thread list that loops or leaves the interpreter ends with an error thread', (t) => {
+  const loop = new FakeMemory();
+  loop.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
+  const a = loop.alloc(TS, 512);
+  a.writeBigUInt64LE(BigInt(INTERP), L310.tstate.interp);
+  a.writeBigUInt64LE(BigInt(TS), L310.tstate.next);
+  const threads = reader(loop).capture();
+  t.is(threads.length, 2);
+  t.is(threads[1]!.error, 'thread list loops');
+  a.writeBigUInt64LE(BigInt(INTERP + 8), L310.tstate.interp);
+  t.regex(reader(loop).capture()[0]!.error!, /another interpreter/);
+});
+
+test('capture throws only when the thread list itself is unreadable', (t) => {
+  t.throws(() => reader(new FakeMemory()).capture(), { message: /EFAULT/ });
+});
+
+test('an unreadable code object becomes a ? frame, the rest of the stack is kept', (t) => {
+  const mem = image310([1, null]);
+  const r = reader(mem);
+  const raw = r.capture()[0]!;
+  raw.frames[0] = 0xbad000;
+  const s = r.resolve(raw);
+  t.deepEqual(s.frames.map((f) => f.name), ['?', 'g']);
+  t.regex(s.error!, /code object at 0xbad000/);
+});
+
+test('3.12: C-stack shim frames are skipped and non-code executables never decoded', (t) => {
+  const mem = new FakeMemory();
+  mem.alloc(INTERP, 128).writeBigUInt64LE(BigInt(TS), L312.interp.threadsHead);
+  const ts = mem.alloc(TS, 512);
+  ts.writeBigUInt64LE(BigInt(INTERP), L312.tstate.interp);
+  ts.writeBigUInt64LE(BigInt(TS + 400), L312.tstate.frame); // cframe
+  ts.writeBigUInt64LE(BigInt(FRAMES), 400 + L312.cframeCurrent!); // cframe->current_frame
+  const f = L312.frame as { code: number; previous: number; instr: number; owner: number };
+  const fr = mem.alloc(FRAMES, 256);
+  fr.writeBigUInt64LE(BigInt(CODE), f.code);
+  fr.writeBigUInt64LE(BigInt(CODE + L312.code.codeAdaptive! + 4), f.instr);
+  fr.writeBigUInt64LE(BigInt(FRAMES + 128), f.previous);
+  fr.writeUInt8(3, 128 + f.owner); // shim
+  fr.writeBigUInt64LE(0xdead0000n, 128 + f.code);
+  fr.writeBigUInt64LE(BigInt(FRAMES + 192), 128 + f.previous);
+  fr.writeBigUInt64LE(BigInt(CODE + 0x800), 192 + f.code); // an owner-0 frame whose executable is None
+  mem.alloc(CODE + 0x800, 16).writeBigUInt64LE(0x6000n, L312.obType);
+  const code = mem.alloc(CODE, 256);
+  code.writeBigUInt64LE(0x5000n, L312.obType);
+  code.writeInt32LE(0, L312.code.firstTraceable!);
+  code.writeBigUInt64LE(BigInt(CODE + 0x1000), L312.code.filename);
+  code.writeBigUInt64LE(BigInt(CODE + 0x2000), L312.code.qualname!);
+  code.writeBigUInt64LE(BigInt(CODE + 0x3000), L312.code.lines);
+  unicode(mem, CODE + 0x1000, L312, 'm.py');
+  unicode(mem, CODE + 0x2000, L312, 'K.m');
+  const lt = mem.alloc(CODE + 0x3000, 40);
+  lt.writeBigInt64LE(1n, 16);
+  lt.writeUInt8(0x80 | (11 << 3) | 7, 32); // one-line form, +1, 8 units
+  const r = pythonReader({ mem, layout: L312, interp: INTERP, nativeTid: () => undefined }, 0x5000);
+  const s = r.resolve(r.capture()[0]!);
+  t.deepEqual(s.frames, [{ file: 'm.py', name: 'K.m', line: 1, code: CODE }]);
+  t.is(s.error, undefined);
+});
