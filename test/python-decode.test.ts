@@ -233,14 +233,14 @@ test('3.12: C-stack shim frames are skipped and non-code executables never decod
   ts.writeBigUInt64LE(BigInt(TS + 400), L312.tstate.frame); // cframe
   ts.writeBigUInt64LE(BigInt(FRAMES), 400 + L312.cframeCurrent!); // cframe->current_frame
   const f = L312.frame as { code: number; previous: number; instr: number; owner: number };
-  const fr = mem.alloc(FRAMES, 256);
+  const fr = mem.alloc(FRAMES, 512);
   fr.writeBigUInt64LE(BigInt(CODE), f.code);
   fr.writeBigUInt64LE(BigInt(CODE + L312.code.codeAdaptive! + 4), f.instr);
   fr.writeBigUInt64LE(BigInt(FRAMES + 128), f.previous);
   fr.writeUInt8(3, 128 + f.owner); // shim
   fr.writeBigUInt64LE(0xdead0000n, 128 + f.code);
-  fr.writeBigUInt64LE(BigInt(FRAMES + 192), 128 + f.previous);
-  fr.writeBigUInt64LE(BigInt(CODE + 0x800), 192 + f.code); // an owner-0 frame whose executable is None
+  fr.writeBigUInt64LE(BigInt(FRAMES + 256), 128 + f.previous);
+  fr.writeBigUInt64LE(BigInt(CODE + 0x800), 256 + f.code); // an owner-0 frame whose executable is None
   mem.alloc(CODE + 0x800, 16).writeBigUInt64LE(0x6000n, L312.obType);
   const code = mem.alloc(CODE, 256);
   code.writeBigUInt64LE(0x5000n, L312.obType);
