@@ -2,8 +2,9 @@
 // lines out, sorted. Translates the command line for the Folder and streams
 // the inputs through a Scanner; the work is in folder.ts.
 
+import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { BadLines, inputName, openInput, runTool, ToolError, UsageError, type Output, type ToolSpec } from '../tool';
+import { BadLines, inputName, runTool, ToolError, UsageError, type Output, type ToolSpec } from '../tool';
 import { addr2lineResolver } from './addr2line';
 import { Folder } from './folder';
 import type { FoldOptions } from './options';
@@ -25,9 +26,6 @@ interface Args {
   functions: boolean;
   'short-paths': boolean;
 }
-
-/** Input chunk size: large reads keep the per-chunk work small next to the folding. */
-const READ_CHUNK = 1024 * 1024;
 
 export const spec: ToolSpec<Args> = {
   name: 'pyfold',
@@ -87,22 +85,13 @@ async function run(args: Args, out: Output): Promise<void> {
   for (const name of files) {
     folder.where.file = inputName(name);
     folder.where.line = 0;
-    const input = openInput(name, READ_CHUNK);
-    try {
-      for await (const chunk of input) scanner.push(chunk as Buffer);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (typeof e?.code !== 'string') throw err;
-      throw new ToolError(`cannot read ${folder.where.file}: ${e.code} (check the input)`);
-    } finally {
-      if (name !== '-') input.destroy();
-    }
+    await pump(name, scanner, folder.where.file);
     // A last line without a line break ends with its file, as Perl's <> reads
     // it; an unfinished record carries on into the next file, also as there.
     scanner.end();
   }
   folder.finish();
-  const lines = folder.stacks.lines();
+  const lines = folder.lines();
   for (const line of lines) out.write(line);
   bad.report();
   if (folder.filtered > 0 && args['event-filter'] === '') {
@@ -112,6 +101,48 @@ async function run(args: Args, out: Output): Promise<void> {
     );
   }
   if (lines.length === 0 && bad.count > 0) throw new ToolError('no stacks in the input (expected perf script, pysample or folded lines)');
+}
+
+/**
+ * Reads one input into the scanner's own buffer: no chunk is allocated per
+ * read, which keeps memory flat. Falls back to a stream when stdin cannot be
+ * read that way (a non-blocking pipe or terminal).
+ */
+async function pump(name: string, scanner: Scanner, display: string): Promise<void> {
+  let fd: number;
+  if (name === '-') fd = 0;
+  else {
+    try {
+      fd = fs.openSync(name, 'r');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new ToolError(`cannot read ${name}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message} (check the path)`);
+    }
+  }
+  try {
+    for (;;) {
+      const { buf, start } = scanner.space();
+      const n = await read(fd, buf, start);
+      if (n === 0) break;
+      scanner.commit(n);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (fd === 0 && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK')) {
+      for await (const chunk of process.stdin) scanner.push(chunk as Buffer);
+      return;
+    }
+    if (typeof e?.code !== 'string') throw err;
+    throw new ToolError(`cannot read ${display}: ${e.code} (check the input)`);
+  } finally {
+    if (fd !== 0) fs.closeSync(fd);
+  }
+}
+
+function read(fd: number, buf: Buffer, start: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, buf, start, buf.length - start, null, (err, n) => (err ? reject(err) : resolve(n)));
+  });
 }
 
 export function main(): void {

@@ -11,19 +11,15 @@ import { frameName, parseFolded, type BadLines, type Location } from '../tool';
 import { DEFAULT_OPTIONS, type FoldOptions } from './options';
 import { foldFrame, inlineSkips, parseFrameLine, parseHeader, srclineSuffix, type Annotate, type Header } from './perf';
 import { rewritePythonFrame, rewrites } from './python';
+import { BlockCache, count } from './blocks';
+import { HeaderCache } from './headers';
 import { Stacks } from './stacks';
-
-/** What a record's frame lines fold to, cached by their bytes. */
-interface Block {
-  frames: string;
-  lines: number;
-}
 
 const BLANK = /^[\t\n\v\f\r ]/;
 /** A frame of a folded stack that frameName would change: one ending in blanks and a number. */
+/** Frame lines cached before that cache starts over (memory bound). */
+const MAX_FRAME_CACHE = 200_000;
 const NEEDS_NAME = /\s\d+(?:\.\d*)?(?:;|$)/;
-/** Total size of cached frame blocks before the cache starts over (memory bound). */
-const CACHE_BYTES = 64 * 1024 * 1024;
 
 export class Folder {
   readonly stacks = new Stacks();
@@ -47,8 +43,11 @@ export class Folder {
   /** After a filtered header with no record open: its frame lines are skipped quietly. */
   private skipping = false;
   // Frame blocks already folded, one cache per (java, python) combination.
-  private readonly blocks = [new Map<string, Block>(), new Map<string, Block>(), new Map<string, Block>(), new Map<string, Block>()];
-  private cachedBytes = 0;
+  private readonly blocks = new BlockCache(this.stacks);
+  private readonly headers = new HeaderCache();
+  /** Frame lines already folded (innermost name first), for blocks not seen before. */
+  private readonly frameCache = [0, 1, 2, 3].map(() => new Map<string, string[]>());
+  private frameCacheSize = 0;
 
   constructor(
     opts: Partial<FoldOptions>,
@@ -100,33 +99,34 @@ export class Folder {
   }
 
   /**
-   * A whole record at once: its header line and its frame lines (`block`,
-   * the bytes between the header's line break and the blank line, as latin1).
-   * Folds the block once per distinct content; returns false, having done
-   * nothing, when the record needs the line-by-line path.
+   * A whole record at once: its header line and its frame lines, the bytes
+   * buf[start, end) between the header's line break and the blank line.
+   * Folds each distinct block once; returns false, having done nothing, when
+   * the record needs the line-by-line path.
    */
-  record(headerLine: string, block: string): boolean {
-    if (foldedLine(headerLine)) return false;
-    const h = parseHeader(headerLine);
-    if (!h) return false;
+  record(headerLine: string, buf: Buffer, start: number, end: number): boolean {
+    const h = this.headers.get(headerLine);
+    if (h === null) return false;
     const java = h.comm.startsWith('java');
-    const cache = this.blocks[(java ? 1 : 0) + (h.pysample ? 2 : 0)]!;
-    let b = cache.get(block);
+    const kind = (java ? 1 : 0) + (h.pysample ? 2 : 0);
+    let b = this.blocks.get(kind, buf, start, end);
     if (b === undefined) {
-      const folded = this.foldBlock(block, java, h.pysample);
+      const folded = this.foldBlock(buf.toString('latin1', start, end), java, h.pysample);
       if (folded === null) return false;
-      b = folded;
-      if (this.cachedBytes > CACHE_BYTES) {
-        for (const c of this.blocks) c.clear();
-        this.cachedBytes = 0;
-      }
-      cache.set(block, b);
-      this.cachedBytes += block.length;
+      b = this.blocks.set(kind, buf, start, end, folded.frames, folded.lines);
     }
     this.where.line += b.lines + 2;
     if (this.filteredOut(h)) return true;
-    this.add(this.rootOf(h), b.frames, h.period);
+    const root = this.rootOf(h);
+    if (root === '' && b.frames === '') this.bad.add(this.where, '', 'record without frames');
+    else count(b, root, h.period);
     return true;
+  }
+
+  /** The folded lines, sorted. */
+  lines(): string[] {
+    this.blocks.flush();
+    return this.stacks.lines();
   }
 
   /** At the end of all input. */
@@ -135,17 +135,29 @@ export class Folder {
     this.open = false;
   }
 
-  private foldBlock(block: string, java: boolean, python: boolean): Block | null {
+  private foldBlock(block: string, java: boolean, python: boolean): { frames: string; lines: number } | null {
     const lines = block.split('\n');
     const frames: string[] = [];
+    const cache = this.frameCache[(java ? 1 : 0) + (python ? 2 : 0)]!;
     for (let line of lines) {
-      if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-      if (line.charCodeAt(0) === 0x23) continue;
-      if (!BLANK.test(line)) return null;
-      const f = parseFrameLine(line);
-      if (!f) return null;
-      const folded = foldFrame(f, java, this.ann);
-      if (folded) for (let i = folded.names.length - 1; i >= 0; i--) frames.push(this.name(folded.names[i]!, python));
+      let names = cache.get(line);
+      if (names === undefined) {
+        if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+        if (line.charCodeAt(0) === 0x23) names = [];
+        else {
+          if (!BLANK.test(line)) return null;
+          const f = parseFrameLine(line);
+          if (!f) return null;
+          const folded = foldFrame(f, java, this.ann);
+          names = folded ? folded.names.map((n) => this.name(n, python)).reverse() : [];
+        }
+        if (this.frameCacheSize++ > MAX_FRAME_CACHE) {
+          for (const c of this.frameCache) c.clear();
+          this.frameCacheSize = 0;
+        }
+        cache.set(line, names);
+      }
+      for (const n of names) frames.push(n);
     }
     return { frames: frames.reverse().join(';'), lines: lines.length };
   }

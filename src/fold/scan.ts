@@ -12,9 +12,13 @@ const NL = 0x0a;
 const END_OF_RECORD = Buffer.from('\n\n', 'latin1');
 /** A record longer than this goes line by line rather than being buffered whole. */
 const MAX_RECORD = 4 * 1024 * 1024;
+/** Free room guaranteed to each read. */
+const MIN_FREE = 64 * 1024;
 
 export class Scanner {
-  private carry: Buffer | null = null;
+  /** Input not yet consumed sits at buf[0, used); reads append after it. */
+  private buf: Buffer;
+  private used = 0;
   /** Inside a line longer than maxLine: skip to its end. */
   private overlong = false;
 
@@ -22,60 +26,91 @@ export class Scanner {
     private readonly folder: Folder,
     private readonly bad: BadLines,
     private readonly maxLine: number = MAX_LINE,
-  ) {}
+    size: number = 1024 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(size, MIN_FREE));
+  }
 
-  /** Feeds the next chunk of input. */
-  push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
+  /** Where the next read should put its bytes: buf from start to its end (at least 64 KiB). */
+  space(): { buf: Buffer; start: number } {
+    if (this.buf.length - this.used < MIN_FREE) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + MIN_FREE));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
     }
+    return { buf: this.buf, start: this.used };
+  }
+
+  /** Takes the n bytes just read into space(). */
+  commit(n: number): void {
+    const end = this.used + n;
+    // A view ending at the data, so searches never run into stale bytes.
+    const buf = this.buf.subarray(0, end);
     let pos = 0;
     if (this.overlong) {
-      const nl = buf.indexOf(NL);
-      if (nl === -1) return;
+      const nl = buf.indexOf(NL, this.used);
+      if (nl === -1 || nl >= end) {
+        this.used = 0;
+        return;
+      }
       this.endOverlong();
       pos = nl + 1;
     }
-    const n = buf.length;
-    while (pos < n) {
-      if (this.folder.idle && startsRecord(buf, pos)) {
-        const end = this.tryRecord(buf, pos);
-        if (end > 0) {
-          pos = end;
-          continue;
-        }
-        if (end === 0) break; // the record is not complete yet
-      }
-      const nl = buf.indexOf(NL, pos);
-      if (nl === -1) break;
-      this.emit(buf, pos, nl);
-      pos = nl + 1;
-    }
-    if (pos < n) {
-      if (n - pos > this.maxLine && buf.indexOf(NL, pos) === -1) {
-        this.overlong = true;
-      } else {
-        // Copied, so the big chunk it came from is not kept alive.
-        this.carry = Buffer.from(buf.subarray(pos));
-      }
+    pos = this.scan(buf, pos, end);
+    const rest = end - pos;
+    if (rest > this.maxLine && buf.indexOf(NL, pos) === -1) {
+      // An unfinished line already too long: skip the rest of it.
+      this.overlong = true;
+      this.used = 0;
+    } else {
+      if (pos > 0 && rest > 0) this.buf.copyWithin(0, pos, end);
+      this.used = rest;
     }
   }
 
-  /** Ends the input: a last line without a line break still counts. */
+  /** Feeds a chunk from elsewhere (a stream): copied in, so the chunk may be reused. */
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const { buf, start } = this.space();
+      const n = Math.min(chunk.length - off, buf.length - start);
+      chunk.copy(buf, start, off, off + n);
+      off += n;
+      this.commit(n);
+    }
+  }
+
+  /** Ends one input: a last line without a line break still counts. */
   end(): void {
     if (this.overlong) this.endOverlong();
-    else if (this.carry) {
-      const buf = this.carry;
-      this.carry = null;
-      let pos = 0;
-      for (let nl = buf.indexOf(NL); nl !== -1; nl = buf.indexOf(NL, pos)) {
-        this.emit(buf, pos, nl);
-        pos = nl + 1;
-      }
-      if (pos < buf.length) this.emit(buf, pos, buf.length);
+    const end = this.used;
+    const buf = this.buf.subarray(0, end);
+    this.used = 0;
+    let pos = 0;
+    for (let nl = buf.indexOf(NL); nl !== -1 && nl < end; nl = buf.indexOf(NL, pos)) {
+      this.emit(buf, pos, nl);
+      pos = nl + 1;
     }
+    if (pos < end) this.emit(buf, pos, end);
+  }
+
+  /** Consumes complete records and lines of buf[pos, end); returns where the unfinished rest starts. */
+  private scan(buf: Buffer, pos: number, end: number): number {
+    while (pos < end) {
+      if (this.folder.idle && startsRecord(buf, pos)) {
+        const next = this.tryRecord(buf, pos, end);
+        if (next > 0) {
+          pos = next;
+          continue;
+        }
+        if (next === 0) break; // the record is not complete yet
+      }
+      const nl = buf.indexOf(NL, pos);
+      if (nl === -1 || nl >= end) break;
+      this.emit(buf, pos, nl);
+      pos = nl + 1;
+    }
+    return pos;
   }
 
   /**
@@ -83,21 +118,20 @@ export class Scanner {
    * blank line when the Folder took it, 0 when more input is needed, -1 when
    * it must go line by line.
    */
-  private tryRecord(buf: Buffer, pos: number): number {
+  private tryRecord(buf: Buffer, pos: number, end: number): number {
     const headerEnd = buf.indexOf(NL, pos);
-    if (headerEnd === -1) return buf.length - pos > MAX_RECORD ? -1 : 0;
+    if (headerEnd === -1 || headerEnd >= end) return end - pos > MAX_RECORD ? -1 : 0;
     const first = headerEnd + 1;
-    if (first >= buf.length) return 0;
+    if (first >= end) return 0;
     const c = buf[first]!;
     if (c !== 0x09 && c !== 0x20) return -1; // no frame line follows
     const stop = buf.indexOf(END_OF_RECORD, headerEnd);
-    if (stop === -1) return buf.length - pos > MAX_RECORD ? -1 : 0;
+    if (stop === -1 || stop + 2 > end) return end - pos > MAX_RECORD ? -1 : 0;
     if (stop - pos > MAX_RECORD) return -1;
     let hEnd = headerEnd;
     if (hEnd > pos && buf[hEnd - 1] === 0x0d) hEnd--;
     const header = buf.toString('latin1', pos, hEnd);
-    const block = buf.toString('latin1', first, stop);
-    return this.folder.record(header, block) ? stop + 2 : -1;
+    return this.folder.record(header, buf, first, stop) ? stop + 2 : -1;
   }
 
   private emit(buf: Buffer, start: number, end: number): void {

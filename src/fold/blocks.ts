@@ -1,0 +1,95 @@
+// The cache behind pyfold's speed: what a record's frame lines fold to, keyed
+// by their bytes. Real profiles repeat a few thousand stacks many times, so
+// after the first sight of a stack a record costs a short key, one Map lookup
+// and one memcmp, and its count is added right here rather than per sample in
+// a Map keyed by the long folded string.
+
+import type { Stacks } from './stacks';
+
+/** One distinct frame block and the counts of the records that had it. */
+export interface Block {
+  /** The fold: frames root first, joined by ';'. */
+  frames: string;
+  /** Lines in the block, for line numbers in messages. */
+  lines: number;
+  /** Its length in bytes. */
+  len: number;
+  /** The block's bytes, to tell apart blocks that share a key. */
+  bytes: Buffer;
+  /** Counts by root frame ('' for none). */
+  counts: Map<string, number>;
+}
+
+/** Bytes at the start of a block that all go into its key. */
+const HEAD = 48;
+/** Further bytes, spread through the block, that go into its key. */
+const SAMPLES = 160;
+/** Cached bytes before the cache is emptied into the totals and starts over (memory bound). */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+export class BlockCache {
+  /** One map per kind of fold (java names, Python frames): the same bytes fold differently. */
+  private readonly maps: Map<number, Block[]>[] = [];
+  private bytes = 0;
+
+  constructor(private readonly stacks: Stacks) {}
+
+  /** The block for buf[start, end) folded as `kind`, if seen before. */
+  get(kind: number, buf: Buffer, start: number, end: number): Block | undefined {
+    const list = this.maps[kind]?.get(keyOf(buf, start, end));
+    if (list === undefined) return undefined;
+    const len = end - start;
+    for (const b of list) {
+      if (b.len !== len) continue;
+      if (buf.compare(b.bytes, 0, len, start, end) === 0) return b;
+    }
+    return undefined;
+  }
+
+  /** Remembers the fold of buf[start, end). */
+  set(kind: number, buf: Buffer, start: number, end: number, frames: string, lines: number): Block {
+    if (this.bytes > MAX_BYTES) this.flush();
+    const key = keyOf(buf, start, end);
+    const bytes = Buffer.allocUnsafe(end - start);
+    buf.copy(bytes, 0, start, end);
+    const b: Block = { frames, lines, len: end - start, bytes, counts: new Map() };
+    const map = (this.maps[kind] ??= new Map());
+    const list = map.get(key);
+    if (list) list.push(b);
+    else map.set(key, [b]);
+    this.bytes += 2 * (end - start);
+    return b;
+  }
+
+  /** Moves every count into the totals and empties the cache. */
+  flush(): void {
+    for (const map of this.maps) {
+      if (!map) continue;
+      for (const list of map.values()) {
+        for (const b of list) for (const [root, n] of b.counts) this.stacks.add(root, b.frames, n);
+      }
+      map.clear();
+    }
+    this.bytes = 0;
+  }
+}
+
+/** Adds n to a block's count under a root. */
+export function count(b: Block, root: string, n: number): void {
+  b.counts.set(root, (b.counts.get(root) ?? 0) + n);
+}
+
+/**
+ * A numeric key: FNV-1a over the length and bytes sampled evenly through the
+ * block, plus its first bytes (the innermost frames, where stacks differ
+ * most). Blocks sharing a key are told apart by comparing all their bytes.
+ */
+function keyOf(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  let h = Math.imul(0x811c9dc5 ^ len, 0x01000193);
+  const head = Math.min(end, start + HEAD);
+  for (let i = start; i < head; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const step = len > SAMPLES ? Math.floor(len / SAMPLES) : 1;
+  for (let i = head; i < end; i += step) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h & 0x3fffffff;
+}
