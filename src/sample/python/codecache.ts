@@ -71,11 +71,13 @@ export class CodeCache {
     const c = l.code;
     const lines = new Map<number, number>();
     try {
-      const b = this.mem.read(code, Math.max(codeSpan(l), l.obType + 8));
-      if (this.codeType !== undefined && ptr(b, l.obType) !== this.codeType) {
+      // The type first: a 3.13 shim's executable is None, a small object that may end
+      // before a code object would.
+      if (this.codeType !== undefined && ptr(this.mem.read(code + l.obType, 8), 0) !== this.codeType) {
         if (l.frame.kind === 'interpreter') return { file: '', name: '', firstLine: 0, table: Buffer.alloc(0), notCode: true, lines };
         throw new Error('not a code object');
       }
+      const b = this.mem.read(code, codeSpan(l));
       const name = readString(this.mem, l, ptr(b, c.qualname ?? c.name));
       const file = readString(this.mem, l, ptr(b, c.filename));
       const table = readBytes(this.mem, l.bytes, ptr(b, c.lines));
