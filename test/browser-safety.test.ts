@@ -24,7 +24,7 @@ test.before(async () => {
   if (b.chromiumMissing) return;
   work = b.scratch();
   svg = path.join(work.dir, 'hostile.svg');
-  await b.render(HOSTILE, ['--title', TITLE, '--subtitle', SUBTITLE, '--notes', NOTES], svg);
+  await b.render(HOSTILE, [`--title=${TITLE}`, `--subtitle=${SUBTITLE}`, `--notes=${NOTES}`], svg);
   browser = await b.launch();
 });
 

@@ -2,8 +2,10 @@
 // matched percentage, zoom and search state kept in the URL (?x=&y=, ?s=).
 //
 // Runs inside the SVG after a script that sets the configuration variables
-// nametype, fontsize, fontwidth, xpad, inverted, searchcolor and
-// truncate_text_right. Plain browser JavaScript, no modules, no network.
+// nametype, fontsize, fontwidth, xpad, inverted and searchcolor (fluiddrawing
+// and truncate_text_right are not used: the geometry is fixed in pixels and
+// labels keep the start of a name, as in flamegraph.pl). Plain browser
+// JavaScript, no modules, no network.
 // Frame names are data: they are only read and written as text
 // (textContent, attribute values), never parsed as markup or run as code.
 //
@@ -20,9 +22,7 @@
     fontwidth: positive(typeof fontwidth !== "undefined" ? fontwidth : null, 0.59),
     xpad: positive(typeof xpad !== "undefined" ? xpad : null, 10),
     inverted: typeof inverted !== "undefined" ? flag(inverted) : null,
-    searchcolor: typeof searchcolor === "string" ? searchcolor : "rgb(230,0,230)",
-    // flamegraph.pl keeps the start of a cut name; so does this unless told otherwise.
-    cutLeft: typeof truncate_text_right !== "undefined" && !flag(truncate_text_right)
+    searchcolor: typeof searchcolor === "string" ? searchcolor : "rgb(230,0,230)"
   };
   var ui = null;      // fixed elements, found at init
   var fr = null;      // the frame index, built once at init
@@ -170,6 +170,7 @@
 
   // As many characters as fit at fontwidth x fontsize each, the last two
   // replaced by ".." when the name is cut; nothing under three characters.
+  // The start of a name is kept, as flamegraph.pl and the renderer draw it.
   function fitLabel(name, width) {
     var chars = Math.floor(width / (conf.fontsize * conf.fontwidth));
     if (chars < 3) return "";
@@ -178,7 +179,6 @@
     var len = cs ? cs.length : name.length;
     if (chars >= len) return name;
     var keep = chars - 2;
-    if (conf.cutLeft) return ".." + (cs ? cs.slice(len - keep).join("") : name.slice(len - keep));
     return (cs ? cs.slice(0, keep).join("") : name.slice(0, keep)) + "..";
   }
 
