@@ -258,3 +258,18 @@ test('3.12: C-stack shim frames are skipped and non-code executables never decod
   t.deepEqual(s.frames, [{ file: 'm.py', name: 'K.m', line: 1, code: CODE }]);
   t.is(s.error, undefined);
 });
+
+test('threads of sub-interpreters are found through interp->next, each checked against its own interpreter', (t) => {
+  const sub = INTERP + 0x10000;
+  const regions = new FakeMemory();
+  const interp = regions.alloc(INTERP, 64);
+  interp.writeBigUInt64LE(BigInt(sub), L310.interp.next);
+  interp.writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
+  regions.alloc(sub, 64).writeBigUInt64LE(BigInt(TS + 0x1000), L310.interp.threadsHead);
+  for (const [at, owner, id] of [[TS, INTERP, 1], [TS + 0x1000, sub, 2]] as const) {
+    const ts = regions.alloc(at, 512);
+    ts.writeBigUInt64LE(BigInt(owner), L310.tstate.interp);
+    ts.writeBigUInt64LE(BigInt(id), L310.tstate.threadId);
+  }
+  t.deepEqual(reader(regions).capture().map((r) => [r.threadId, r.error]), [[1, undefined], [2, undefined]]);
+});

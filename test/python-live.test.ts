@@ -172,3 +172,19 @@ function libpythonOf(py: Interpreter): string {
   if (!name) throw new Error(`no shared libpython in ${dir}`);
   return path.join(dir, name);
 }
+
+test.serial('a process that is not Python is refused naming its executable', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => child.kill('SIGKILL'));
+  await sleep(100);
+  const mem = new ProcMemory(child.pid!);
+  t.teardown(() => mem.close());
+  const e = t.throws(() => openPython(child.pid!, mem));
+  t.regex(e!.message, new RegExp(`^pid ${child.pid} is not a Python process \\(its executable is /usr/bin/sleep, and no libpython is loaded\\)$`));
+});
+
+test.serial('a process that does not exist is named', (t) => {
+  const e = t.throws(() => openPython(2 ** 22 + 1, { read: () => Buffer.alloc(0) }));
+  t.is(e!.message, `no such process: ${2 ** 22 + 1}`);
+});

@@ -8,6 +8,8 @@ import { isPtr, ptr, type Memory } from './memory';
 import { walkFrames, type StackCopy } from './walk';
 
 export const MAX_THREADS = 4096;
+/** Sub-interpreters followed at most. */
+const MAX_INTERPRETERS = 64;
 /** At most this much of a data-stack chunk is copied (its innermost end). */
 const MAX_STACK_COPY = 256 * 1024;
 
@@ -54,31 +56,54 @@ export function gilHolder(ip: Interpreter): number {
   }
 }
 
-/** Copies every thread's stack. Throws only when the first thread state cannot be read. */
+/** Copies every thread's stack, in every interpreter (sub-interpreters chain through `next`).
+ *  Throws only when the first interpreter's thread list cannot be read. */
 export function captureThreads(ip: Interpreter): RawThread[] {
-  const { mem, layout: l } = ip;
-  const t = l.tstate;
+  const is = ip.layout.interp;
+  // next and threads_head are read together (adjacent enough in every version).
+  const lo = Math.min(is.next, is.threadsHead);
+  const span = Math.max(is.next, is.threadsHead) + 8 - lo;
   const holder = gilHolder(ip);
-  const span = tstateSpan(l);
   const out: RawThread[] = [];
   const seen = new Set<number>();
-  let addr = ptr(mem.read(ip.interp + l.interp.threadsHead, 8), 0);
-  while (addr !== 0) {
+  for (let interp = ip.interp, n = 0; interp !== 0 && n < MAX_INTERPRETERS; n++) {
+    if (!isPtr(interp) || seen.has(interp)) break;
+    seen.add(interp);
+    let b: Buffer;
+    try {
+      b = ip.mem.read(interp + lo, span);
+    } catch (e) {
+      if (n === 0) throw e;
+      break;
+    }
+    threadsOf(ip, interp, ptr(b, is.threadsHead - lo), holder, out);
+    interp = ptr(b, is.next - lo);
+  }
+  return out;
+}
+
+/** Appends the threads of one interpreter. Throws if the very first thread state is unreadable. */
+function threadsOf(ip: Interpreter, interp: number, head: number, holder: number, out: RawThread[]): void {
+  const { mem, layout: l } = ip;
+  const t = l.tstate;
+  const span = tstateSpan(l);
+  const seen = new Set<number>();
+  for (let addr = head, n = 0; addr !== 0; n++) {
     const broken = (why: string): void => {
       out.push({ threadId: 0, holdsGil: false, tstate: addr, frames: [], error: why });
     };
-    if (out.length >= MAX_THREADS) return (broken(`more than ${MAX_THREADS} threads`), out);
-    if (!isPtr(addr)) return (broken(`bad thread state pointer 0x${addr.toString(16)}`), out);
-    if (seen.has(addr)) return (broken('thread list loops'), out);
+    if (out.length >= MAX_THREADS) return broken(`more than ${MAX_THREADS} threads`);
+    if (!isPtr(addr)) return broken(`bad thread state pointer 0x${addr.toString(16)}`);
+    if (seen.has(addr)) return broken('thread list loops');
     seen.add(addr);
     let b: Buffer;
     try {
       b = mem.read(addr, span);
     } catch (e) {
-      if (out.length === 0) throw e;
-      return (broken(`thread state at 0x${addr.toString(16)} unreadable`), out);
+      if (out.length === 0 && interp === ip.interp) throw e; // the process is gone or this is no interpreter
+      return broken(`thread state at 0x${addr.toString(16)} unreadable`);
     }
-    if (ptr(b, t.interp) !== ip.interp) return (broken('thread list corrupt (thread of another interpreter)'), out);
+    if (ptr(b, t.interp) !== interp) return broken('thread list corrupt (thread of another interpreter)');
     const threadId = ptr(b, t.threadId);
     const raw: RawThread = { threadId, holdsGil: holder !== 0 && holder === addr, tstate: addr, frames: [] };
     const tid = ip.nativeTid(b, threadId);
@@ -88,7 +113,6 @@ export function captureThreads(ip: Interpreter): RawThread[] {
     out.push(raw);
     addr = ptr(b, t.next);
   }
-  return out;
 }
 
 function captureFrames(ip: Interpreter, ts: Buffer, frames: number[]): string | undefined {
