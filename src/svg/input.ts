@@ -56,7 +56,7 @@ export class StackReader {
     let delta = NaN;
     // A second count before the last one makes a differential line, as in
     // flamegraph.pl: the first count is "before", the last is "after".
-    const before = parseFolded(stack);
+    const before = endsWithCount(stack) ? parseFolded(stack) : null;
     if (before) {
       stack = before.stack;
       delta = count - before.count;
@@ -78,6 +78,19 @@ export class StackReader {
     if (!flamechart) sortByKey(this.records);
     return { records: this.records, total: this.total, maxDelta: this.maxDelta };
   }
+}
+
+/** Cheap test for "... 12" or "... 1.5" at the end (no scan of the whole stack). */
+function endsWithCount(s: string): boolean {
+  let i = s.length - 1;
+  while (i >= 0 && isCountChar(s.charCodeAt(i))) i--;
+  if (i === s.length - 1 || i < 0) return false;
+  const c = s.charCodeAt(i);
+  return c === 0x20 || c === 0x09;
+}
+
+function isCountChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e;
 }
 
 function isBlankLine(line: string): boolean {

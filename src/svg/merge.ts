@@ -8,7 +8,9 @@
 // (as in flamegraph.pl, which this reproduces frame for frame). Time runs
 // along as the sum of the counts seen so far; a frame spans [start, end).
 
-import { splitFrames, type StackRecord } from './input';
+import type { StackRecord } from './input';
+
+const SEMI = 0x3b;
 
 /** The frames that are wide enough to draw, as parallel arrays. */
 export interface Frames {
@@ -31,16 +33,21 @@ export interface MergeOptions {
 
 export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions): Frames {
   const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
-  const open: string[] = [];
+  // The open frames are those of the previous stack, depth 0 (root) to
+  // depth open-1; frame d >= 1 is prev[frameEnd[d-1]+1 .. frameEnd[d]).
+  // Names are cut out only for frames that are kept: most are too narrow.
+  let prev = '';
+  const frameEnd: number[] = [-1];
+  let open = 0;
   const openStart: number[] = [];
   const openDelta: number[] = [];
   let time = 0;
 
   const close = (downTo: number): void => {
-    for (let i = open.length - 1; i >= downTo; i--) {
+    for (let i = open - 1; i >= downTo; i--) {
       const start = openStart[i]!;
       if (time - start >= opts.minTime) {
-        out.name.push(open[i]!);
+        out.name.push(i === 0 ? '' : prev.slice(frameEnd[i - 1]! + 1, frameEnd[i]!));
         out.depth.push(i);
         out.start.push(start);
         out.end.push(time);
@@ -48,24 +55,45 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
         if (i > out.maxDepth) out.maxDepth = i;
       }
     }
-    open.length = openStart.length = openDelta.length = downTo;
+    open = downTo;
   };
 
   for (const r of records) {
-    const frames = splitFrames(opts.chain ? markWakers(r.stack) : r.stack);
-    // Depth 0 is the root, an unnamed frame under every stack.
-    const depth = frames.length;
-    let same = open.length > 0 ? 1 : 0;
-    while (same < open.length && same <= depth && open[same] === frames[same - 1]) same++;
+    const stack = opts.chain ? markWakers(r.stack) : r.stack;
+    // Frames end where only ';'s are left (Perl's split drops trailing empty fields).
+    let end = stack.length;
+    while (end > 0 && stack.charCodeAt(end - 1) === SEMI) end--;
+    // Frames shared with the previous stack: "the first k frames are equal"
+    // holds up to some k, so binary search for it.
+    let lo = 0;
+    let hi = open - 1;
+    while (lo < hi) {
+      const k = (lo + hi + 1) >> 1;
+      const e = frameEnd[k]!;
+      const shared =
+        // (=== of two slices compares natively; startsWith is far slower here)
+        e <= end && (e === stack.length || stack.charCodeAt(e) === SEMI) && stack.slice(0, e) === prev.slice(0, e);
+      if (shared) lo = k;
+      else hi = k - 1;
+    }
+    const same = open > 0 ? lo + 1 : 0;
     close(same);
+    prev = stack;
+    let depth = Math.max(same - 1, 0); // deepest frame of this stack so far (0: the root)
+    let pos = depth >= 1 ? frameEnd[depth]! + 1 : 0;
+    while (pos < end) {
+      const semi = stack.indexOf(';', pos);
+      frameEnd[++depth] = semi === -1 ? stack.length : semi;
+      pos = frameEnd[depth]! + 1;
+    }
     const hasDelta = !Number.isNaN(r.delta);
     for (let i = same; i <= depth; i++) {
-      open.push(i === 0 ? '' : frames[i - 1]!);
-      openStart.push(time);
+      openStart[i] = time;
       // Only the leaf gets the line's delta; every other frame opened by a
       // differential line gets 0 (flamegraph.pl's += on a fresh entry).
-      openDelta.push(hasDelta ? (i === depth ? r.delta : 0) : NaN);
+      openDelta[i] = hasDelta ? (i === depth ? r.delta : 0) : NaN;
     }
+    open = depth + 1;
     time += r.count;
   }
   close(0);
