@@ -1,45 +1,96 @@
 #include "tracer.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <mutex>
 #include <unordered_map>
 
 namespace tracer {
 namespace {
 
-enum class State { kRunning, kStopped };
-
-struct Tracee {
-  State state;
-  int signal;  // a signal caught in signal-delivery-stop, re-injected at detach
-};
-
-// Every thread this process is attached to right now.
-std::unordered_map<pid_t, Tracee> tracees;
-
-long long now_ns() noexcept {
+long long now_ns() noexcept {  // CLOCK_MONOTONIC, as the deadline and the alarm
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+// ---------------------------------------------------------------------------
+// Bounded waiting. pysample blocks in waitid(): measured on a 2-CPU machine,
+// a tracer that polls (spinning or sched_yield) keeps the woken threads from
+// reaching their stop and leaves stopped ones queued on their CPU, and then
+// PTRACE_DETACH waits a whole scheduler tick (4 ms) for each of them. A timer
+// aimed at the calling thread bounds the wait: its signal (a free real-time
+// signal, empty handler, no SA_RESTART) makes waitid return EINTR.
+
+std::atomic<int> alarm_signal{0};
+
+void on_alarm(int) {}
+
+int alarm_signal_number() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int s = SIGRTMIN + 4; s <= SIGRTMAX - 4; s++) {
+      struct sigaction old{};
+      if (sigaction(s, nullptr, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
+      struct sigaction sa{};
+      sa.sa_handler = on_alarm;
+      sigemptyset(&sa.sa_mask);
+      sa.sa_flags = 0;  // no SA_RESTART: the wait must return
+      if (sigaction(s, &sa, nullptr) == 0) {
+        alarm_signal = s;
+        return;
+      }
+    }
+  });
+  return alarm_signal;
+}
+
+/** A one-shot timer that interrupts this thread's blocking calls at a deadline. */
+class Alarm {
+ public:
+  explicit Alarm(long long deadline_ns) noexcept {
+    int sig = alarm_signal_number();
+    if (!sig) return;
+    sigevent ev{};
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = sig;
+    ev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer_) != 0) return;
+    itimerspec when{};
+    when.it_value.tv_sec = deadline_ns / 1000000000LL;
+    when.it_value.tv_nsec = deadline_ns % 1000000000LL;
+    armed_ = timer_settime(timer_, TIMER_ABSTIME, &when, nullptr) == 0;
+    if (!armed_) timer_delete(timer_);
+  }
+  ~Alarm() {
+    if (armed_) timer_delete(timer_);
+  }
+  bool armed() const noexcept { return armed_; }
+
+ private:
+  timer_t timer_{};
+  bool armed_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Waiting for one thread.
+
 enum class Poll { kNothing, kStopped, kExited };
 
-// Looks at one tracee's pending wait status without blocking. A stop is
-// consumed; an exit is consumed too unless it belongs to keep_exit_of, whose
-// parent (this process's libuv) must be the one to reap it.
-Poll poll_one(pid_t tid, pid_t keep_exit_of, Tracee& t) noexcept {
+// Looks at one tracee's pending wait status; blocks (until the alarm) if asked.
+// A stop is consumed; an exit is consumed too unless it belongs to
+// keep_exit_of, whose parent (Node's libuv) must be the one to reap it.
+Poll poll_one(pid_t tid, pid_t keep_exit_of, bool block, int& signal) noexcept {
   siginfo_t info{};
-  int r;
-  do {
-    r = waitid(P_PID, tid, &info, WEXITED | WSTOPPED | __WALL | WNOHANG | WNOWAIT);
-  } while (r == -1 && errno == EINTR);
-  if (r == -1) return errno == ECHILD ? Poll::kExited : Poll::kNothing;
+  int flags = WEXITED | WSTOPPED | __WALL | WNOWAIT | (block ? 0 : WNOHANG);
+  if (waitid(P_PID, tid, &info, flags) == -1) return errno == ECHILD ? Poll::kExited : Poll::kNothing;
   if (info.si_pid == 0) return Poll::kNothing;
   bool exited = info.si_code == CLD_EXITED || info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
   if (exited && tid == keep_exit_of) return Poll::kExited;
@@ -50,26 +101,24 @@ Poll poll_one(pid_t tid, pid_t keep_exit_of, Tracee& t) noexcept {
   } while (w == -1 && errno == EINTR);
   if (w != tid) return w == -1 ? Poll::kExited : Poll::kNothing;
   if (WIFEXITED(status) || WIFSIGNALED(status)) return Poll::kExited;
-  if (WIFSTOPPED(status)) {
-    int event = status >> 16;
-    int sig = WSTOPSIG(status);
-    // Without options the only non-event stop is a signal-delivery-stop: keep
-    // the signal so the detach delivers it. Event stops (our interrupt, or a
-    // group-stop someone else caused) carry nothing to re-inject.
-    if (event == 0 && sig != SIGTRAP) t.signal = sig;
-    return Poll::kStopped;
-  }
-  return Poll::kNothing;
+  if (!WIFSTOPPED(status)) return Poll::kNothing;
+  // Any stop will do: our interrupt, a group-stop someone else caused (both
+  // PTRACE_EVENT_STOP), or a signal-delivery-stop, whose signal must be handed
+  // back at the detach or it would be lost. Without options there are no
+  // other stops (no syscall stops, no exec SIGTRAP after PTRACE_SEIZE).
+  if ((status >> 16) == 0) signal = WSTOPSIG(status);
+  return Poll::kStopped;
 }
 
-void pause_briefly(int round) noexcept {
-  if (round < 64) {
-    sched_yield();
-  } else {
-    timespec ts{0, 20000};  // 20 µs: leave the CPU to the threads we wait for
-    nanosleep(&ts, nullptr);
-  }
-}
+struct Tracee {
+  bool stopped = false;
+  int signal = 0;  // caught in a signal-delivery-stop, re-injected at the detach
+};
+
+// Every thread this process is attached to right now. A thread that did not
+// stop in time stays attached (its interrupt pending) and is detached as soon
+// as it stops.
+std::unordered_map<pid_t, Tracee> tracees;
 
 }  // namespace
 
@@ -78,56 +127,53 @@ void stop(const std::vector<pid_t>& tids, long long deadline_ns, pid_t keep_exit
   outcomes.assign(tids.size(), kLate);
   for (size_t i = 0; i < tids.size(); i++) {
     pid_t tid = tids[i];
-    if (tracees.count(tid)) {  // still attached from an earlier, late stop
-      if (tracees[tid].state == State::kStopped) outcomes[i] = kStopped;
-      continue;
-    }
+    if (tracees.count(tid)) continue;  // still attached from an earlier, late stop
     if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) == -1) {
       outcomes[i] = -errno;
       continue;
     }
-    tracees[tid] = Tracee{State::kRunning, 0};
-    if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == -1) {
-      // Only ESRCH is possible here: the thread is already dying; its exit is reaped below.
-    }
+    tracees[tid] = Tracee{};
+    // Only ESRCH can fail here (the thread is dying); its exit is reaped below.
+    ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
   }
-  for (int round = 0;; round++) {
-    bool waiting = false;
-    for (size_t i = 0; i < tids.size(); i++) {
-      if (outcomes[i] != kLate) continue;
-      auto it = tracees.find(tids[i]);
-      if (it == tracees.end()) continue;
-      Poll p = poll_one(tids[i], keep_exit_of, it->second);
-      if (p == Poll::kStopped) {
-        it->second.state = State::kStopped;
-        outcomes[i] = kStopped;
-      } else if (p == Poll::kExited) {
-        tracees.erase(it);
-        outcomes[i] = kExited;
-      } else {
-        waiting = true;
-      }
+  Alarm alarm(deadline_ns);
+  bool can_block = alarm.armed();  // without the alarm a blocking wait could last forever
+  for (size_t i = 0; i < tids.size(); i++) {
+    auto it = tracees.find(tids[i]);
+    if (it == tracees.end()) continue;
+    Tracee& t = it->second;
+    Poll p = Poll::kNothing;
+    while (!t.stopped) {
+      bool block = can_block && now_ns() < deadline_ns;
+      errno = 0;
+      p = poll_one(tids[i], keep_exit_of, block, t.signal);
+      if (p == Poll::kStopped) t.stopped = true;
+      if (p != Poll::kNothing || !block) break;
+      if (errno == EINTR) can_block = false;  // the alarm rang: the rest stay late
     }
-    if (!waiting || now_ns() >= deadline_ns) break;
-    pause_briefly(round);
+    if (p == Poll::kExited) {
+      tracees.erase(it);
+      outcomes[i] = kExited;
+    } else if (t.stopped) {
+      outcomes[i] = kStopped;
+    }
   }
 }
 
 int resume(pid_t keep_exit_of) noexcept {
   for (auto it = tracees.begin(); it != tracees.end();) {
-    pid_t tid = it->first;
     Tracee& t = it->second;
-    if (t.state == State::kRunning) {
-      Poll p = poll_one(tid, keep_exit_of, t);
+    if (!t.stopped) {
+      Poll p = poll_one(it->first, keep_exit_of, false, t.signal);
       if (p == Poll::kExited) {
         it = tracees.erase(it);
         continue;
       }
-      if (p == Poll::kStopped) t.state = State::kStopped;
+      if (p == Poll::kStopped) t.stopped = true;
     }
-    if (t.state == State::kStopped) {
-      // ESRCH means the thread died while stopped (SIGKILL); nothing to resume.
-      ptrace(PTRACE_DETACH, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
+    if (t.stopped) {
+      // ESRCH: the thread died while stopped (SIGKILL); nothing to resume.
+      ptrace(PTRACE_DETACH, it->first, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
       it = tracees.erase(it);
       continue;
     }

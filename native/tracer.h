@@ -21,9 +21,9 @@ enum Outcome : int {
 
 /**
  * Seizes and interrupts every tid, then waits until each has stopped or the
- * deadline (monotonic nanoseconds) has passed. The exit of `keep_exit_of`
- * (a child whose status belongs to someone else, e.g. libuv) is observed
- * but never reaped. Fills outcomes (same order as tids).
+ * deadline (CLOCK_MONOTONIC nanoseconds) has passed. The exit of
+ * `keep_exit_of` (a child whose status belongs to someone else, e.g. libuv)
+ * is observed but never reaped. Fills outcomes (same order as tids).
  */
 void stop(const std::vector<pid_t>& tids, long long deadline_ns, pid_t keep_exit_of,
           std::vector<int>& outcomes) noexcept;

@@ -4,7 +4,7 @@
 
 import { native, type NativeAddon, EXITED, LATE, STOPPED } from './native';
 import { errnoName } from './memory';
-import { isAlive, listThreads, ThreadTable } from './procfs';
+import { isAlive, listThreads, readText, statState, ThreadTable } from './procfs';
 
 /** The part of the Python side's process the sampler uses (see python/index.ts). */
 export interface StackSource<R extends RawStackThread = RawStackThread> {
@@ -95,7 +95,7 @@ export class Sampler {
     try {
       const t0 = performance.now();
       try {
-        if (!this.opts.nonblocking) this.stop(tids);
+        if (!this.opts.nonblocking && !this.stop(tids)) return { timeUs, threads: [], gone: true, stoppedUs };
         raws = this.source.capture();
       } finally {
         if (!this.opts.nonblocking) {
@@ -132,16 +132,26 @@ export class Sampler {
     return left;
   }
 
-  private stop(tids: number[]): void {
+  /** Stops the threads; false if the process has gone. Throws StopRefused if the kernel says no. */
+  private stop(tids: number[]): boolean {
     const out = this.addon.stop(Int32Array.from(tids), this.opts.stopTimeoutMs, this.keepExitOf);
     for (let i = 0; i < out.length; i++) {
       const o = out[i]!;
       if (o === STOPPED || o === EXITED || o === LATE) continue;
       const name = errnoName(-o);
-      // A thread that ended between the listing and the stop is not an error.
-      if (name === 'ESRCH') continue;
+      // A thread that ended between the listing and the stop is not an error:
+      // the kernel says ESRCH, or EPERM while it is exiting.
+      if (name === 'ESRCH' || (name === 'EPERM' && !threadAlive(this.opts.pid, tids[i]!))) continue;
+      if (!isAlive(this.opts.pid)) return false;
       this.addon.resume(this.keepExitOf);
       throw new StopRefused(name);
     }
+    return true;
   }
+}
+
+function threadAlive(pid: number, tid: number): boolean {
+  const stat = readText(`/proc/${pid}/task/${tid}/stat`);
+  const s = stat === undefined ? 'X' : statState(stat);
+  return s !== 'Z' && s !== 'X' && s !== 'x';
 }
