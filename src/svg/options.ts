@@ -70,12 +70,12 @@ export const DEFAULTS: SvgOptions = {
 };
 
 export function checkInteger(name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${name} needs a positive whole number, not ${v}`);
+  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${name} needs a positive whole number, not ${Number.isNaN(v) ? "something else" : v}`);
   return v;
 }
 
 export function checkPositive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} needs a positive number, not ${v}`);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} needs a positive number, not ${Number.isNaN(v) ? "something else" : v}`);
   return v;
 }
 
