@@ -144,6 +144,22 @@ for (const py of strippable) {
   });
 }
 
+test.serial('a libpython deleted after it was loaded is read through /proc/PID/map_files', async (t) => {
+  const py = pythons.find((p) => p.source === 'pyenv' && p.minor === '3.12') ?? pythons.find((p) => p.source === 'pyenv' && p.minor !== '2.7');
+  if (!py) return CI ? t.fail('no pyenv python') : t.pass('no pyenv python here');
+  const lib = libpythonOf(py);
+  const dir = fs.mkdtempSync(path.join(work, 'deleted-'));
+  const copy = path.join(dir, path.basename(lib));
+  fs.copyFileSync(lib, copy);
+  const target = await startTarget(py.path, [script], { LD_LIBRARY_PATH: dir });
+  t.teardown(() => target.close());
+  fs.unlinkSync(copy);
+  fs.writeFileSync(copy, 'replaced by an upgrade\n');
+  const p = open(t, target);
+  t.is(p.executable, copy);
+  checkParked(t, p, target);
+});
+
 /** Programs linking a pyenv libpython, not named python. */
 const embeddable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.12'].includes(p.minor));
 

@@ -57,12 +57,8 @@ export function findImage(pid: number, files: ProcessFiles, root: string): Image
   for (const m of files.maps) if (LIBPYTHON.test(m.path) && !paths.includes(m.path)) paths.push(m.path);
   const images: Image[] = [];
   for (const path of paths) {
-    let elf: ElfImage;
-    try {
-      elf = readElf(`${root}${path}`);
-    } catch {
-      continue;
-    }
+    const elf = openImage(pid, files.maps, root, path);
+    if (!elf) continue;
     const bias = loadBias(files.maps, path, elf);
     if (bias === undefined) continue;
     const img = { path, elf, bias };
@@ -73,6 +69,34 @@ export function findImage(pid: number, files: ProcessFiles, root: string): Image
   const lib = images.find((i) => LIBPYTHON.test(i.path));
   if (lib) return lib;
   throw new ToolError(`pid ${pid} is not a Python process (its executable is ${files.exe}, and no libpython is loaded)`);
+}
+
+/** The ELF of a mapped file, through the target's root; a file deleted or replaced since it was
+ *  mapped (an upgrade under a running service) is read through /proc/PID/map_files instead. */
+function openImage(pid: number, maps: MapEntry[], root: string, path: string): ElfImage | undefined {
+  const first = maps.find((m) => m.path === path && m.offset === 0);
+  const byPath = `${root}${path}`;
+  const tries = [byPath];
+  if (first) {
+    const mapped = `/proc/${pid}/map_files/${first.start.toString(16)}-${first.end.toString(16)}`;
+    let same = false;
+    try {
+      same = fs.statSync(byPath).ino === first.inode;
+    } catch {
+      same = false;
+    }
+    // A different inode at the path means the mapped file was replaced: never read the new one.
+    if (same) tries.push(mapped);
+    else tries.unshift(mapped);
+  }
+  for (const file of tries) {
+    try {
+      return readElf(file);
+    } catch {
+      // next way in
+    }
+  }
+  return undefined;
 }
 
 /** The version, from the most precise source available. `where` says which one. */
