@@ -143,6 +143,24 @@ export class Output {
     if (this.failure) this.check();
   }
 
+  /**
+   * Flushes, then waits while the reader of a pipe is behind. Streaming tools
+   * await this after each input chunk (see LineOptions.afterChunk), so their
+   * memory stays flat however slow the reader; stdout pipes are asynchronous.
+   */
+  async drain(): Promise<void> {
+    this.flush();
+    if (!this.stream.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      // A closed pipe ends the wait too; the next write then throws PipeClosed.
+      this.stream.on('drain', done).on('close', done).on('error', done);
+    });
+  }
+
   private check(): void {
     if (this.closed) throw new PipeClosed();
     if (this.failure) throw new ToolError(`cannot write output: ${this.failure.code ?? this.failure.message}`);
@@ -164,8 +182,8 @@ export interface LineOptions {
   maxLength?: number;
   /** Receives lines longer than maxLength (their length only). */
   bad?: BadLines;
-  /** Called after the lines of each input chunk, e.g. to flush streaming output. */
-  afterChunk?: () => void;
+  /** Called after the lines of each input chunk, e.g. to flush streaming output; awaited before the next chunk is read. */
+  afterChunk?: () => void | Promise<void>;
 }
 
 /**
@@ -263,7 +281,7 @@ async function splitStream(
           carryLen = 0;
         }
       }
-      opts.afterChunk?.();
+      await opts.afterChunk?.();
     }
   } catch (err) {
     // Only failures of the read itself carry an errno code; anything else
