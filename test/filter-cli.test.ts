@@ -262,6 +262,44 @@ test('an endless input streams: lines come out before stdin is closed', async (t
   t.is(await closed, 0);
 });
 
+/** A field of /proc/PID/status or /proc/PID/io, in kB or bytes as the kernel gives it. */
+function procField(pid: number, file: 'status' | 'io', key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+  return Number(m![1]);
+}
+
+test('a reader that does not keep up stops the reading: memory stays flat', async (t) => {
+  // 128 MiB of lines that all pass, read from a file, while nobody reads stdout yet.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyfilter-'));
+  const file = path.join(dir, 'big.folded');
+  const block = Buffer.from(`main;handler;${'f'.repeat(100)} 1\n`.repeat(8192));
+  const fd = fs.openSync(file, 'w');
+  for (let i = 0; i < (128 << 20) / block.length; i++) fs.writeSync(fd, block);
+  fs.closeSync(fd);
+  const size = fs.statSync(file).size;
+  const child = spawn(process.execPath, [BIN, '-e', 'handler', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pause();
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Wait until pyfilter stops reading (it blocks on the full pipe), or has read everything.
+  let read = -1;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = procField(child.pid!, 'io', 'rchar');
+    const stalled = now === read;
+    read = now;
+    if (stalled || now >= size) break;
+  }
+  const peakKiB = procField(child.pid!, 'status', 'VmHWM');
+  t.true(read < size / 4, `pyfilter read ${read} of ${size} bytes before its output was read`);
+  t.true(peakKiB < 200 * 1024, `peak memory ${peakKiB} kB`);
+  let bytes = 0;
+  child.stdout.on('data', (b: Buffer) => (bytes += b.length));
+  child.stdout.resume();
+  t.is(await closed, 0);
+  t.is(bytes, size);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('a reshaping option merges and writes sorted at the end of input', async (t) => {
   const r = await pyfilter(['--prune', ':serve:'], fs.readFileSync(fixture('stackcollapse-perf.folded')));
   t.deepEqual(lines(r.stdout), [

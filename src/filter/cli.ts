@@ -109,8 +109,9 @@ const spec: ToolSpec<Args> = {
         const text = filter.push(line);
         if (text) out.write(text);
       },
-      // Selecting streams: what a chunk let through goes out before the next is read.
-      { bad, afterChunk: () => out.flush() },
+      // Selecting streams: what a chunk let through goes out before the next
+      // is read, and a slow reader slows the reading, so memory stays flat.
+      { bad, afterChunk: () => out.drain() },
     );
     if (filter.stacks === 0 && bad.count > 0) {
       throw new ToolError(`no folded lines in the input, ${bad.count} other lines (fold raw stacks with pyfold first)`);
