@@ -88,6 +88,8 @@ export function toOptions(args: Args): FilterOptions {
   };
 }
 
+const DRAIN_EVERY = 1 << 20;
+
 const spec: ToolSpec<Args> = {
   name: 'pyfilter',
   usage: USAGE,
@@ -116,7 +118,16 @@ const spec: ToolSpec<Args> = {
     if (filter.stacks === 0 && bad.count > 0) {
       throw new ToolError(`no folded lines in the input, ${bad.count} other lines (fold raw stacks with pyfold first)`);
     }
-    for (const text of filter.finish()) out.write(text);
+    // Merged stacks: wait for the reader now and then rather than queue them all.
+    let pending = 0;
+    for (const text of filter.finish()) {
+      out.write(text);
+      pending += text.length;
+      if (pending >= DRAIN_EVERY) {
+        pending = 0;
+        await out.drain();
+      }
+    }
     bad.report();
   },
 };
