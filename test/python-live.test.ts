@@ -160,6 +160,35 @@ test.serial('a libpython deleted after it was loaded is read through /proc/PID/m
   checkParked(t, p, target);
 });
 
+/** Targets in their own PID namespace (as in a container): thread ids are translated to ours. */
+const namespaced = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.9', '3.12'].includes(p.minor));
+
+for (const py of namespaced) {
+  test.serial(`in its own PID namespace ${py.label}`, async (t) => {
+    const wrapper = await startTarget('unshare', ['--pid', '--fork', '--mount-proc', py.path, script]);
+    t.teardown(() => wrapper.close());
+    // The interpreter is unshare's child; the report carries its pid inside the namespace.
+    const children = fs.readFileSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`, 'utf8').trim().split(/\s+/);
+    t.is(children.length, 1);
+    const pid = Number(children[0]);
+    t.is(wrapper.info.pid, 1);
+    const target: Target = { ...wrapper, pid };
+    const p = open(t, target);
+    const inner = new Map(fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const ns = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1]!.trim().split(/\s+/);
+      return [Number(tid), Number(ns[ns.length - 1])];
+    }));
+    const stacks = p.capture().map((r) => p.resolve(r));
+    for (const s of stacks) {
+      t.true(s.nativeTid !== undefined && inner.has(s.nativeTid), `tid ${s.nativeTid} is one of ours`);
+      const want = target.info.threads[String(s.threadId)];
+      if (want && want.native !== null) t.is(inner.get(s.nativeTid!), want.native, 'the same thread inside the namespace');
+      if (want && s.threadId !== target.info.roles.reporter) t.deepEqual(asTuples(s), want.frames);
+    }
+    t.is(stacks.find((s) => s.threadId === target.info.roles.main)?.nativeTid, pid);
+  });
+}
+
 /** Programs linking a pyenv libpython, not named python. */
 const embeddable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.12'].includes(p.minor));
 

@@ -194,10 +194,7 @@ function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds): { read: Interp
   const field = l.tstate.nativeThreadId;
   if (field !== undefined) {
     return {
-      read: (ts) => {
-        const tid = Number(ts.readBigInt64LE(field));
-        return tid > 0 ? tasks.outer(tid) ?? tid : undefined;
-      },
+      read: (ts) => tasks.outer(Number(ts.readBigInt64LE(field))),
       prime: () => undefined,
     };
   }

@@ -12,57 +12,64 @@ import type { Memory } from './memory';
 /** How far into struct pthread the tid is looked for (glibc 2.36 has it at 0x2d0). */
 const PTHREAD_SCAN = 1024;
 
-/** The TIDs of a process as the target sees them (its PID namespace) and as we do. */
+/** TIDs as the target sees them (its PID namespace) translated to ours. Outside containers they
+ *  are the same and nothing is read per capture; inside one, /proc/PID/task/TID/status's NSpid
+ *  gives the pairs, re-read (at most every 10 ms) when an unknown TID shows up. */
 export class TaskIds {
   private inner = new Map<number, number>();
   private stamp = 0;
+  /** Whether the target lives in a PID namespace below ours. */
+  readonly nested: boolean;
 
   constructor(private readonly pid: number, private readonly proc = '/proc') {
-    this.refresh();
+    this.nested = (nsPids(`${proc}/${pid}/status`)?.length ?? 1) > 1;
+    if (this.nested) this.refresh();
   }
 
-  /** Re-lists /proc/PID/task, at most every 10 ms. */
-  refresh(): void {
+  private refresh(): void {
     const now = Date.now();
-    if (now - this.stamp < 10 && this.inner.size > 0) return;
+    if (now - this.stamp < 10) return;
     this.stamp = now;
     const map = new Map<number, number>();
-    let tids: string[] = [];
-    try {
-      tids = fs.readdirSync(`${this.proc}/${this.pid}/task`);
-    } catch {
-      return;
-    }
-    for (const name of tids) {
-      const tid = Number(name);
-      map.set(this.innerId(tid) ?? tid, tid);
+    for (const tid of this.tasks()) {
+      const ids = nsPids(`${this.proc}/${this.pid}/task/${tid}/status`);
+      map.set(ids?.[ids.length - 1] ?? tid, tid);
     }
     this.inner = map;
   }
 
-  /** The id a task has inside the innermost PID namespace (NSpid's last field), for containers. */
-  private innerId(tid: number): number | undefined {
+  private tasks(): number[] {
     try {
-      const status = fs.readFileSync(`${this.proc}/${this.pid}/task/${tid}/status`, 'latin1');
-      const m = /^NSpid:\s*(.*)$/m.exec(status);
-      const ids = m ? m[1]!.trim().split(/\s+/).map(Number) : [];
-      return ids.length ? ids[ids.length - 1] : undefined;
+      return fs.readdirSync(`${this.proc}/${this.pid}/task`).map(Number);
     } catch {
-      return undefined;
+      return [];
     }
   }
 
-  /** Our TID for a TID seen inside the target, or undefined if it is not (or no longer) a task. */
-  outer(innerTid: number, retry = true): number | undefined {
+  /** Our TID for a TID seen inside the target; undefined if it is not (or no longer) a task. */
+  outer(innerTid: number): number | undefined {
+    if (!this.nested) return innerTid > 0 ? innerTid : undefined;
     const o = this.inner.get(innerTid);
-    if (o !== undefined || !retry) return o;
+    if (o !== undefined) return o;
     this.refresh();
     return this.inner.get(innerTid);
   }
 
-  /** The set of TIDs as the target sees them. */
+  /** The live TIDs as the target sees them. */
   innerIds(): Set<number> {
+    if (!this.nested) return new Set(this.tasks());
+    this.refresh();
     return new Set(this.inner.keys());
+  }
+}
+
+/** The NSpid line of a status file: the id in each PID namespace, ours first. */
+function nsPids(status: string): number[] | undefined {
+  try {
+    const m = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(status, 'latin1'));
+    return m ? m[1]!.trim().split(/\s+/).map(Number) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
