@@ -80,18 +80,29 @@ function options(y: Argv): Argv<Args> {
     .option('factor', { type: 'number', default: D.factor, describe: 'multiply the counts shown in tooltips' })
     .option('nameattr', { type: 'string', describe: 'file of extra attributes per function: NAME<TAB>attr=value... (title, href, id, class, target)' })
     .option('encoding', { type: 'string', describe: 'output encoding, declared in the XML header: UTF-8 (default), ISO-8859-1, US-ASCII' })
-    .example('pyfold app.raw | $0 > app.svg', 'flame graph of a pysample recording')
-    .example('$0 --title "Flame Graph: api" --subtitle "5 min, 100 Hz" app.folded > app.svg', 'headings')
-    .example('$0 --inverted app.folded > icicle.svg', 'icicle graph, root at the top')
-    .example('$0 --reverse --inverted app.folded > leaves.svg', 'merged at the leaves: who calls the hot functions')
-    .example('$0 --flamechart app.folded > chart.svg', 'flame chart: stacks in input (time) order')
-    .example('difffolded.pl before.folded after.folded | $0 > diff.svg', 'differential graph; --negate swaps the colours')
-    .example('$0 --colors python --minwidth 1% app.folded > app.svg', 'Python palette, frames under 1% left out')
-    .example('$0 --colors java --hash perf.folded > perf.svg', 'a flamegraph.pl palette, shades by name hash')
-    .example('$0 --width 800 --height 20 --fontsize 14 --fonttype "DejaVu Sans" app.folded > big.svg', 'geometry and font')
-    .example('$0 --countname bytes --nametype Allocation: --factor 1024 --bgcolors "#f0f0f0" mem.folded > mem.svg', 'units and background')
-    .example('$0 --cp --random --notes "build 42" app.folded > app.svg', 'random shades kept in ./palette.map across runs')
-    .example('$0 --total 60000 --nameattr attrs.tsv --encoding ISO-8859-1 app.folded > app.svg', 'fixed scale, per-function links, Latin-1 output') as unknown as Argv<Args>;
+    .epilogue(examples()) as unknown as Argv<Args>;
+}
+
+// Shown as "command" over "  what it does", so long commands are not wrapped into columns.
+const EXAMPLES: [string, string][] = [
+  ['pyfold app.raw | $0 > app.svg', 'flame graph of a pysample recording'],
+  ['$0 --title "Flame Graph: api" --subtitle "5 min, 100 Hz" app.folded > app.svg', 'headings'],
+  ['$0 --inverted app.folded > icicle.svg', 'icicle graph, root at the top'],
+  ['$0 --reverse --inverted app.folded > leaves.svg', 'merged at the leaves: who calls the hot functions'],
+  ['$0 --flamechart app.folded > chart.svg', 'flame chart: stacks in input (time) order'],
+  ['difffolded.pl before.folded after.folded | $0 > diff.svg', 'differential graph; --negate swaps the colours'],
+  ['$0 --colors python --minwidth 1% app.folded > app.svg', 'Python palette, frames under 1% left out'],
+  ['$0 --colors java --hash perf.folded > perf.svg', 'a flamegraph.pl palette, shades by name hash'],
+  ['$0 --width 800 --height 20 --bgcolors "#f0f0f0" app.folded > small.svg', 'image width, row height, flat background'],
+  ['$0 --fontsize 14 --fontwidth 0.6 --fonttype "DejaVu Sans" app.folded > big.svg', 'font (labels are cut to fit)'],
+  ['$0 --countname bytes --nametype Allocation: --factor 1024 mem.folded > mem.svg', 'units: tooltips in bytes'],
+  ['$0 --cp --random --notes "build 42" app.folded > app.svg', 'random shades kept in ./palette.map across runs'],
+  ['$0 --total 60000 --nameattr attrs.tsv --encoding ISO-8859-1 app.folded > app.svg', 'fixed scale, per-function links, Latin-1 output'],
+];
+
+function examples(): string {
+  const lines = EXAMPLES.map(([cmd, what]) => `  ${cmd.replace(/\$0/g, 'pyflamegraph')}\n      ${what}`);
+  return `Examples:\n${lines.join('\n')}`;
 }
 
 /** The options object for render(), checked; UsageError when something is off. */
