@@ -42,6 +42,8 @@ export class Folder {
   private pending: { index: number }[] = [];
   /** After a filtered header with no record open: its frame lines are skipped quietly. */
   private skipping = false;
+  /** A line that reads both as a folded line and as a header, until the next line tells which. */
+  private undecided: string | null = null;
   // Frame blocks already folded, one cache per (java, python) combination.
   private readonly blocks = new BlockCache(this.stacks);
   private readonly headers = new HeaderCache();
@@ -61,7 +63,7 @@ export class Folder {
 
   /** True when no record is open, so a whole record may go through record(). */
   get idle(): boolean {
-    return !this.open && !this.skipping && this.opts.inline === undefined && !this.opts.srcline;
+    return !this.open && !this.skipping && this.undecided === null && this.opts.inline === undefined && !this.opts.srcline;
   }
 
   /** One input line (without its line break). */
@@ -72,6 +74,7 @@ export class Folder {
       this.frames[p.index] += srclineSuffix(line);
       return;
     }
+    if (this.undecided !== null) this.decide(line);
     if (line.charCodeAt(0) === 0x23 /* # */) return;
     if (line === '') {
       this.endRecord();
@@ -80,7 +83,10 @@ export class Folder {
     const folded = foldedLine(line);
     if (folded) {
       if (this.open) this.endRecord();
-      this.addFolded(folded.stack, folded.count);
+      // `comm 12 34` may be a folded line or a perf header with no event:
+      // the next line tells (a frame line follows a header).
+      if (folded.ambiguous) this.undecided = line;
+      else this.addFolded(folded.stack, folded.count);
       return;
     }
     const h = BLANK.test(line) ? null : parseHeader(line);
@@ -129,8 +135,21 @@ export class Folder {
     return this.stacks.lines();
   }
 
+  /** Settles an undecided line by the line after it. */
+  private decide(next: string): void {
+    const line = this.undecided!;
+    this.undecided = null;
+    if (BLANK.test(next) && parseFrameLine(next) !== null) {
+      this.header(parseHeader(line)!);
+    } else {
+      const f = foldedLine(line)!;
+      this.addFolded(f.stack, f.count);
+    }
+  }
+
   /** At the end of all input. */
   finish(): void {
+    if (this.undecided !== null) this.decide('');
     if (this.open) this.bad.add(this.where, '', 'last record not ended by a blank line (dropped, as stackcollapse-perf.pl does)');
     this.open = false;
   }
@@ -248,11 +267,10 @@ export class Folder {
 }
 
 /** A folded line `stack count`, or null. austin's full mode `stack 1024,0,-512` counts its first (time) metric. */
-function foldedLine(line: string): { stack: string; count: number } | null {
+function foldedLine(line: string): { stack: string; count: number; ambiguous: boolean } | null {
   if (BLANK.test(line)) return null;
   const f = parseFolded(line);
-  // `comm 123 456` could be either; without a ';' it is read as perf's header.
-  if (f) return f.stack.includes(';') || parseHeader(line) === null ? f : null;
+  if (f) return { ...f, ambiguous: !f.stack.includes(';') && parseHeader(line) !== null };
   const m = /^(.*?)[ \t]+(\d+),-?\d+,-?\d+[ \t]*$/s.exec(line);
-  return m && m[1] ? { stack: m[1], count: Number(m[2]) } : null;
+  return m && m[1] ? { stack: m[1], count: Number(m[2]), ambiguous: false } : null;
 }

@@ -9,8 +9,9 @@ export class HeaderCache {
     // Folded lines end in a digit (their count); perf's headers end in "event:".
     const last = line.charCodeAt(line.length - 1);
     if (last < 0x30 || last > 0x39) return parseHeader(line);
+    // One that also reads as a folded line is a header here, since a frame line follows it.
     const f = parseFolded(line);
-    if (f && (f.stack.includes(';') || parseHeader(line) === null)) return null;
+    if (f && f.stack.includes(';')) return null;
     return parseHeader(line);
   }
 }
