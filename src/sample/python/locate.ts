@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import { ToolError } from '../../tool';
 import { readElf, type ElfImage } from './elf';
 import { loadBias, parseMaps, writableOf, type MapEntry } from './maps';
-import type { Memory } from './memory';
+import type { Layout } from './layouts';
+import { isPtr, ptr, type Memory } from './memory';
+import { scanForInterp } from './scan';
+import { captureThreads, type Interpreter, type RawThread } from './threads';
+import { FRAME_STRIDE } from './walk';
 import { findText, fromFileName, fromHex, fromText, type PyVersion } from './version';
 import { COOKIE } from './debug-offsets';
 
@@ -131,4 +135,72 @@ export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { ver
     if (v) return { version: v, where: 'data scan' };
   }
   return byName ? { version: byName, where: 'file name' } : undefined;
+}
+
+export interface Found { interp: number; how: string; runtime?: number }
+
+export function locateInterp(pid: number, mem: Memory, img: Image, files: ProcessFiles, l: Layout, mode: 'auto' | 'scan',
+  accept: (interp: number) => boolean): Found {
+  const word = (addr: number): number | undefined => {
+    try {
+      return ptr(mem.read(addr, 8), 0);
+    } catch {
+      return undefined;
+    }
+  };
+  if (mode === 'auto') {
+    const rt = runtimeAddr(img);
+    if (rt !== undefined && l.runtime) {
+      const interp = word(rt + l.runtime.interpretersHead);
+      if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol', runtime: rt };
+    }
+    const head = imageAddr(img, 'interp_head');
+    const interp = head === undefined ? undefined : word(head);
+    if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol' };
+    // 2.7/3.6 without .symtab: PyInterpreterState_Head() is `mov interp_head(%rip),%rax; ret`.
+    const fn = imageAddr(img, 'PyInterpreterState_Head');
+    if (fn !== undefined) {
+      try {
+        const code = mem.read(fn, 8);
+        if (code[0] === 0x48 && code[1] === 0x8b && code[2] === 0x05 && code[7] === 0xc3) {
+          const p = word(fn + 7 + code.readInt32LE(3));
+          if (p !== undefined && isPtr(p) && accept(p)) return { interp: p, how: 'disassembly' };
+        }
+      } catch {
+        // not readable: fall through to the scan
+      }
+    }
+  }
+  const hit = scanForInterp(mem, files.maps, img.path, l, accept);
+  if (!hit) {
+    throw new ToolError(`cannot find the Python interpreter in pid ${pid} (${img.path}): not initialised yet, or no symbols and no match in its data`);
+  }
+  const found: Found = { interp: hit.interp, how: 'scan' };
+  // For 3.7+ the pointer found is _PyRuntime.interpreters.head, which gives _PyRuntime itself.
+  if (l.runtime) found.runtime = runtimeAddr(img) ?? hit.at - l.runtime.interpretersHead;
+  return found;
+}
+
+/** A candidate interpreter is accepted when its threads can be walked and at least one frame
+ *  holds a real code object (PyCode_Type), without any thread failing. */
+export function validates(ip: Interpreter, codeType: number | undefined): boolean {
+  let threads: RawThread[];
+  try {
+    threads = captureThreads(ip);
+  } catch {
+    return false;
+  }
+  if (threads.length === 0 || threads.some((t) => t.error)) return false;
+  for (const t of threads) {
+    for (let i = 0; i < t.frames.length; i += FRAME_STRIDE) {
+      const code = t.frames[i]!;
+      try {
+        if (codeType === undefined) return true;
+        if (isPtr(code) && ptr(ip.mem.read(code + ip.layout.obType, 8), 0) === codeType) return true;
+      } catch {
+        // keep looking
+      }
+    }
+  }
+  return false;
 }

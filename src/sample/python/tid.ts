@@ -7,7 +7,9 @@
 // reuses cached thread stacks, so a pthread_t can come back with a new TID.
 
 import * as fs from 'node:fs';
+import type { Layout } from './layouts';
 import type { Memory } from './memory';
+import type { Interpreter } from './threads';
 
 /** How far into struct pthread the tid is looked for (glibc 2.36 has it at 0x2d0). */
 const PTHREAD_SCAN = 1024;
@@ -99,4 +101,30 @@ export function findTidOffset(mem: Memory, threadIds: number[], live: Set<number
     if (ok) return off;
   }
   return undefined;
+}
+
+/** The OS thread id reader for a layout: native_thread_id (3.11+) or struct pthread's tid. */
+export function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds): { read: Interpreter['nativeTid']; prime(ids: number[]): void } {
+  const field = l.tstate.nativeThreadId;
+  if (field !== undefined) {
+    return {
+      read: (ts) => tasks.outer(Number(ts.readBigInt64LE(field))),
+      prime: () => undefined,
+    };
+  }
+  let offset: number | undefined;
+  return {
+    prime(ids) {
+      if (ids.length) offset = findTidOffset(mem, ids, tasks.innerIds());
+    },
+    read(_ts, threadId) {
+      if (threadId === 0) return undefined;
+      try {
+        offset ??= findTidOffset(mem, [threadId], tasks.innerIds());
+        return offset === undefined ? undefined : tasks.outer(mem.read(threadId + offset, 4).readInt32LE(0));
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
