@@ -14,6 +14,7 @@ const FULL = 1180; // 1200 px wide, 10 px padding either side
 
 const HANDLE = ['MainThread', 'app/main.py:<module>:12', 'app/server.py:serve:40', 'app/views.py:handle:42'];
 const SERVE = HANDLE.slice(0, 3);
+const JINJA = 'site-packages/jinja2/environment.py:Environment.render_template_with_context:1090';
 
 const run = b.chromiumMissing ? test.serial.skip : test.serial;
 if (b.chromiumMissing) console.log(`browser tests skipped: ${b.CHROMIUM} is not installed`);
@@ -72,7 +73,8 @@ run('clicking a frame zooms into it; Reset Zoom restores the drawing exactly', a
 
   await (await b.frame(page, tip(HANDLE))).click();
   const after = await b.frames(page);
-  const insidePaths = [HANDLE, [...HANDLE, 'app/db.py:query:17'], [...HANDLE, 'app/templates.py:render:8']];
+  const RENDER = [...HANDLE, 'app/templates.py:render:8'];
+  const insidePaths = [HANDLE, [...HANDLE, 'app/db.py:query:17'], RENDER, [...RENDER, JINJA]];
   const inside = new Map(insidePaths.map((p) => [tip(p), p]));
   const above = new Set([ALL, ...[1, 2, 3].map((n) => tip(HANDLE.slice(0, n)))]);
   for (const f of after) {
@@ -94,6 +96,10 @@ run('clicking a frame zooms into it; Reset Zoom restores the drawing exactly', a
       t.is(f.y, was.y, f.title);
     }
   }
+  // A long name is cut to its new width, not shown whole.
+  const jinja = after.find((f) => f.title === tip([...RENDER, JINJA]))!;
+  t.regex(jinja.label, /^site-packages\/jinja2\/.*\.\.$/);
+  t.true(jinja.label.length < JINJA.length);
   const handle = after.find((f) => f.title === tip(HANDLE))!;
   t.is(handle.x, 10);
   t.is(handle.width, FULL);
@@ -251,7 +257,7 @@ run('an icicle graph zooms with its ancestors above', async (t) => {
     t.is(f.label, expectedLabel(f), f.title);
   }
   t.is(after.filter((f) => f.faded).length, 4);
-  t.is(after.filter((f) => !f.hidden && !f.faded).length, 3);
+  t.is(after.filter((f) => !f.hidden && !f.faded).length, 4);
   answers.push('db');
   await page.click('#search');
   t.is(await page.textContent('#matched'), b.matched(stacks, /db/, HANDLE));
