@@ -226,6 +226,20 @@ export async function readLines(
   }
 }
 
+/** readLines for one stream that is already open, named `name` in messages. */
+export async function readStreamLines(
+  stream: Readable,
+  name: string,
+  onLine: (line: string, where: Location) => void,
+  opts: LineOptions = {},
+): Promise<void> {
+  const where: Location = { file: name, line: 0 };
+  await splitStream(stream, (line) => {
+    where.line++;
+    onLine(line, where);
+  }, where, opts);
+}
+
 async function splitStream(
   stream: Readable,
   emit: (line: string) => void,

@@ -92,7 +92,11 @@ async function run(args: Args, out: Output): Promise<void> {
   }
   folder.finish();
   const lines = folder.lines();
-  for (const line of lines) out.write(line);
+  for (let i = 0; i < lines.length; i++) {
+    out.write(lines[i]!);
+    // stdout pipes are asynchronous: let a slow reader catch up now and then.
+    if (i % 1024 === 1023) await out.drain();
+  }
   bad.report();
   if (folder.filtered > 0 && args['event-filter'] === '') {
     const types = [...folder.filteredEvents].join(', ');
