@@ -273,3 +273,43 @@ test('threads of sub-interpreters are found through interp->next, each checked a
   }
   t.deepEqual(reader(regions).capture().map((r) => [r.threadId, r.error]), [[1, undefined], [2, undefined]]);
 });
+
+test('3.11: incomplete frames (first instructions not run yet) are hidden unless a generator owns them', (t) => {
+  const L311 = LAYOUTS['3.11']!;
+  const f = L311.frame as { code: number; previous: number; instr: number; owner: number };
+  const build = (owner: number): FakeMemory => {
+    const mem = new FakeMemory();
+    mem.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L311.interp.threadsHead);
+    const ts = mem.alloc(TS, 512);
+    ts.writeBigUInt64LE(BigInt(INTERP), L311.tstate.interp);
+    ts.writeBigUInt64LE(BigInt(TS + 400), L311.tstate.frame);
+    ts.writeBigUInt64LE(BigInt(FRAMES), 400 + L311.cframeCurrent!);
+    const fr = mem.alloc(FRAMES, 256);
+    // innermost: still in its prologue (offset 2 < 2 * _co_firsttraceable = 8); then a running frame
+    fr.writeBigUInt64LE(BigInt(CODE), f.code);
+    fr.writeBigUInt64LE(BigInt(CODE + L311.code.codeAdaptive! + 2), f.instr);
+    fr.writeUInt8(owner, f.owner);
+    fr.writeBigUInt64LE(BigInt(FRAMES + 128), f.previous);
+    fr.writeBigUInt64LE(BigInt(CODE), 128 + f.code);
+    fr.writeBigUInt64LE(BigInt(CODE + L311.code.codeAdaptive! + 10), 128 + f.instr);
+    const code = mem.alloc(CODE, 256);
+    code.writeInt32LE(4, L311.code.firstTraceable!);
+    code.writeInt32LE(30, L311.code.firstlineno);
+    code.writeBigUInt64LE(BigInt(CODE + 0x1000), L311.code.filename);
+    code.writeBigUInt64LE(BigInt(CODE + 0x2000), L311.code.qualname!);
+    code.writeBigUInt64LE(BigInt(CODE + 0x3000), L311.code.lines);
+    unicode(mem, CODE + 0x1000, L311, 'w.py');
+    unicode(mem, CODE + 0x2000, L311, 'f');
+    const lt = mem.alloc(CODE + 0x3000, 40);
+    lt.writeBigInt64LE(2n, 16);
+    lt.writeUInt8(0x80 | (10 << 3) | 3, 32); // [0,8): line 30
+    lt.writeUInt8(0x80 | (12 << 3) | 3, 33); // [8,16): line 32
+    return mem;
+  };
+  const lines = (owner: number): number[] => {
+    const r = reader(build(owner), L311);
+    return r.resolve(r.capture()[0]!).frames.map((x) => x.line);
+  };
+  t.deepEqual(lines(0), [32]);
+  t.deepEqual(lines(1), [30, 32]);
+});
