@@ -175,3 +175,10 @@ test('an empty input gives an empty output', (t) => {
   t.is(out.text, '');
   t.is(out.bad.count, 0);
 });
+
+test('a pysample record without frames folds to its COMM alone, as the script folds it', (t) => {
+  const input = 'python3 1/2 [-] 1.5: 1 cpu-clock:\n\nworker_2 1/3 [-] 1.6: 1 cpu-clock:\n# only metadata\n\n';
+  const out = foldText(input);
+  t.is(out.bad.count, 0);
+  t.is(out.text, 'python3 1\nworker_2 1\n');
+});

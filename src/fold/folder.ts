@@ -33,6 +33,7 @@ export class Folder {
   // The open record, as the Perl script keeps it.
   private open = false;
   private root = '';
+  private comm = '';
   private period = 1;
   private java = false;
   private python = false;
@@ -124,8 +125,7 @@ export class Folder {
     this.where.line += b.lines + 2;
     if (this.filteredOut(h)) return true;
     const root = this.rootOf(h);
-    if (root === '' && b.frames === '') this.bad.add(this.where, '', 'record without frames');
-    else count(b, root, h.period);
+    count(b, root || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
     return true;
   }
 
@@ -189,6 +189,7 @@ export class Folder {
     this.open = true;
     this.skipping = false;
     this.root = this.rootOf(h);
+    this.comm = h.comm;
     this.period = h.period;
     this.java = h.comm.startsWith('java');
     this.python = h.pysample;
@@ -207,7 +208,7 @@ export class Folder {
   private rootOf(h: Header): string {
     const id = this.opts.tid ? `-${h.pid}/${h.tid}` : this.opts.pid ? `-${h.pid}` : '';
     let root = '';
-    if (id || !h.pysample) root = frameName(`${h.comm}${id}`.replace(/ /g, '_'));
+    if (id || !h.pysample) root = bareRoot(`${h.comm}${id}`);
     if (this.opts.thread) {
       const thread = frameName(`[${h.comm} tid ${h.tid}]`);
       root = root ? `${root};${thread}` : thread;
@@ -247,8 +248,7 @@ export class Folder {
   }
 
   private add(root: string, frames: string, count: number): void {
-    if (root === '' && frames === '') this.bad.add(this.where, '', 'record without frames');
-    else this.stacks.add(root, frames, count);
+    this.stacks.add(root || (frames === '' ? bareRoot(this.comm) : ''), frames, count);
   }
 
   private addFolded(stack: string, count: number): void {
@@ -267,6 +267,11 @@ export class Folder {
 }
 
 /** A folded line `stack count`, or null. austin's full mode `stack 1024,0,-512` counts its first (time) metric. */
+/** A pysample record without frames (a thread with no Python code running) folds to its COMM alone, as the script folds it. */
+function bareRoot(comm: string): string {
+  return frameName(comm.replace(/ /g, '_'));
+}
+
 function foldedLine(line: string): { stack: string; count: number; ambiguous: boolean } | null {
   if (BLANK.test(line)) return null;
   const f = parseFolded(line);
