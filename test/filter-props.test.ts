@@ -122,9 +122,13 @@ function pyfilterChunked(args: string[], pieces: Buffer[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args]);
     const out: Buffer[] = [];
+    let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('latin1')) : reject(new Error(`exit ${code}`))));
+    child.on('close', (code, signal) =>
+      code === 0 ? resolve(Buffer.concat(out).toString('latin1')) : reject(new Error(`pyfilter ${args.join(' ')}: exit ${code} ${signal}: ${err}`)),
+    );
     const next = (i: number): void => {
       if (i === pieces.length) {
         child.stdin.end();
@@ -155,7 +159,9 @@ test('the output does not depend on where the input is split into chunks', async
             : args[0] === '--hide' ? { hide: ['wrap'], collapseRecursion: true } : { prune: ['\\d'] },
           lines,
         );
-        return whole === chunked && whole === core;
+        if (whole !== chunked || whole !== core) {
+          throw new Error(`pieces ${JSON.stringify(pieces.map((p) => p.toString('latin1')))}: whole ${JSON.stringify(whole)}, chunked ${JSON.stringify(chunked)}, core ${JSON.stringify(core)}`);
+        }
       },
     ),
     { numRuns: 12 },
