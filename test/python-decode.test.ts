@@ -313,3 +313,16 @@ test('3.11: incomplete frames (first instructions not run yet) are hidden unless
   t.deepEqual(lines(0), [32]);
   t.deepEqual(lines(1), [30, 32]);
 });
+
+test('a code object freed and replaced at the same address is read again in the next sample', (t) => {
+  const mem = image310([null]);
+  const r = reader(mem);
+  const raw = r.capture()[0]!;
+  t.is(r.resolve(raw).frames[0]!.name, 'g');
+  unicode(mem, CODE + 0x5000, L310, 'h');
+  const name = Buffer.alloc(8);
+  name.writeBigUInt64LE(BigInt(CODE + 0x5000));
+  mem.write(CODE + L310.code.name, name);
+  t.is(r.resolve(raw).frames[0]!.name, 'g', 'within one sample the cache is trusted');
+  t.is(r.resolve(r.capture()[0]!).frames[0]!.name, 'h', 'the next sample sees the new code object');
+});

@@ -20,6 +20,13 @@ export class FakeMemory implements Memory {
     return b;
   }
 
+  /** Overwrites bytes inside a placed region (the target changing its memory). */
+  write(addr: number, bytes: Buffer): void {
+    const r = this.regions.find((x) => addr >= x.addr && addr + bytes.length <= x.addr + x.bytes.length);
+    if (!r) throw new Error(`no region holds 0x${addr.toString(16)}`);
+    bytes.copy(r.bytes, addr - r.addr);
+  }
+
   read(addr: number, len: number): Buffer {
     for (const r of this.regions) {
       if (addr >= r.addr && addr + len <= r.addr + r.bytes.length) {

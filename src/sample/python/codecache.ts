@@ -21,6 +21,10 @@ interface CodeInfo {
   notCode?: boolean;
   error?: string;
   lines: Map<number, number>;
+  /** The code object's identity (type, name and table pointers, first line) when it was read. */
+  key?: string;
+  /** The sample in which `key` was last confirmed. */
+  checked?: number;
 }
 
 /** Code objects kept before the cache is emptied (bounds memory on long runs). */
@@ -28,9 +32,17 @@ const MAX_CODES = 100_000;
 
 export class CodeCache {
   private codes = new Map<number, CodeInfo>();
+  private sample = 0;
 
   /** codeType: address of PyCode_Type, when known, to reject non-code pointers. */
   constructor(private readonly mem: Memory, private readonly layout: Layout, private readonly codeType?: number) {}
+
+  /** Starts a new sample: each cached code object is re-checked once in it, since a freed code
+   *  object's address can be reused by a new one (one small read per distinct code per sample,
+   *  after the target has been resumed). */
+  newSample(): void {
+    this.sample++;
+  }
 
   /** The frame, null when it is not a Python frame to show (incomplete or not code), or a
    *  '?' frame with the reason when the code object cannot be decoded. */
@@ -58,12 +70,37 @@ export class CodeCache {
 
   private info(code: number): CodeInfo {
     let info = this.codes.get(code);
+    if (info && info.checked !== this.sample) {
+      const key = this.identity(code);
+      if (key === info.key || key === undefined) info.checked = this.sample;
+      else info = undefined;
+    }
     if (info) return info;
     if (this.codes.size >= MAX_CODES) this.codes.clear();
     info = this.read(code);
     // A failed read may be a race with the running target: try again next time.
     if (!info.error) this.codes.set(code, info);
     return info;
+  }
+
+  /** What identifies the code object at an address; undefined if it cannot be read now. */
+  private identity(code: number): string | undefined {
+    try {
+      return this.keyOf(this.mem.read(code, codeSpan(this.layout)));
+    } catch {
+      try {
+        return `${ptr(this.mem.read(code + this.layout.obType, 8), 0)}`; // a small non-code object
+      } catch {
+        return undefined;
+      }
+    }
+  }
+
+  private keyOf(b: Buffer): string {
+    const l = this.layout;
+    const c = l.code;
+    if (this.codeType !== undefined && ptr(b, l.obType) !== this.codeType) return `${ptr(b, l.obType)}`;
+    return `${ptr(b, l.obType)}:${ptr(b, c.filename)}:${ptr(b, c.qualname ?? c.name)}:${ptr(b, c.lines)}:${b.readInt32LE(c.firstlineno)}`;
   }
 
   private read(code: number): CodeInfo {
@@ -74,14 +111,17 @@ export class CodeCache {
       // The type first: a 3.13 shim's executable is None, a small object that may end
       // before a code object would.
       if (this.codeType !== undefined && ptr(this.mem.read(code + l.obType, 8), 0) !== this.codeType) {
-        if (l.frame.kind === 'interpreter') return { file: '', name: '', firstLine: 0, table: Buffer.alloc(0), notCode: true, lines };
+        if (l.frame.kind === 'interpreter') {
+          return { file: '', name: '', firstLine: 0, table: Buffer.alloc(0), notCode: true, lines, key: this.identity(code), checked: this.sample };
+        }
         throw new Error('not a code object');
       }
       const b = this.mem.read(code, codeSpan(l));
       const name = readString(this.mem, l, ptr(b, c.qualname ?? c.name));
       const file = readString(this.mem, l, ptr(b, c.filename));
       const table = readBytes(this.mem, l.bytes, ptr(b, c.lines));
-      const info: CodeInfo = { file, name, firstLine: b.readInt32LE(c.firstlineno), table, lines };
+      const info: CodeInfo = { file, name, firstLine: b.readInt32LE(c.firstlineno), table, lines, checked: this.sample,
+        key: this.keyOf(b) };
       if (c.firstTraceable !== undefined) info.firstTraceable = b.readInt32LE(c.firstTraceable);
       return info;
     } catch (e) {

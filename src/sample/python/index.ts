@@ -87,7 +87,13 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 /** capture() and resolve() over an interpreter whose layout and address are known. */
 export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'resolve'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
-  return { capture: () => captureThreads(ip), resolve: (raw) => resolveThread(cache, raw) };
+  return {
+    capture: () => {
+      cache.newSample();
+      return captureThreads(ip);
+    },
+    resolve: (raw) => resolveThread(cache, raw),
+  };
 }
 
 /** The first bytes of _PyRuntime on 3.13+, where _Py_DebugOffsets may be. */
