@@ -46,7 +46,7 @@ export class StackReader {
 
   add(line: string, where: Location): void {
     if (isComment(line) || isBlankLine(line)) return;
-    const last = parseFolded(line);
+    const last = parseCount(line);
     if (!last) {
       this.bad(where, line, 'not "frame;frame;... count"');
       return;
@@ -56,7 +56,7 @@ export class StackReader {
     let delta = NaN;
     // A second count before the last one makes a differential line, as in
     // flamegraph.pl: the first count is "before", the last is "after".
-    const before = endsWithCount(stack) ? parseFolded(stack) : null;
+    const before = endsWithCount(stack) ? parseCount(stack) : null;
     if (before) {
       stack = before.stack;
       delta = count - before.count;
@@ -80,11 +80,22 @@ export class StackReader {
   }
 }
 
+/**
+ * parseFolded, plus flamegraph.pl's reading of " 28" (blanks, then a count)
+ * as an empty stack: its count goes to the root alone.
+ */
+function parseCount(s: string): { stack: string; count: number } | null {
+  const f = parseFolded(s);
+  if (f) return f;
+  const m = /^[ \t]+(\d+(?:\.\d*)?)[ \t]*$/.exec(s);
+  return m ? { stack: '', count: Number(m[1]) } : null;
+}
+
 /** Cheap test for "... 12" or "... 1.5" at the end (no scan of the whole stack). */
 function endsWithCount(s: string): boolean {
   let i = s.length - 1;
   while (i >= 0 && isCountChar(s.charCodeAt(i))) i--;
-  if (i === s.length - 1 || i < 0) return false;
+  if (i === s.length - 1 || i < 0 || !/\d/.test(s[i + 1]!)) return false;
   const c = s.charCodeAt(i);
   return c === 0x20 || c === 0x09;
 }

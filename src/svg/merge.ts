@@ -8,6 +8,7 @@
 // (as in flamegraph.pl, which this reproduces frame for frame). Time runs
 // along as the sum of the counts seen so far; a frame spans [start, end).
 
+import { perlNumber } from './format';
 import type { StackRecord } from './input';
 
 const SEMI = 0x3b;
@@ -43,16 +44,50 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
   const openDelta: number[] = [];
   let time = 0;
 
+  // flamegraph.pl keys merged frames by (name, depth, end time). A frame of
+  // a zero-count line is zero wide, and when it closes at the same time as an
+  // earlier frame of the same name and depth it takes that frame's place
+  // (leaving it zero wide). Only zero counts make this happen, so it is
+  // tracked only then.
+  const zeroCounts = records.some((r) => r.count === 0);
+  let closedAt = NaN;
+  let closed: { depth: number; name: string; index: number }[] = [];
+  let removed = false;
+
+  const nameAt = (i: number): string => (i === 0 ? '' : prev.slice(frameEnd[i - 1]! + 1, frameEnd[i]!));
   const close = (downTo: number): void => {
+    // flamegraph.pl reads a frame's end back from its key, where the time was
+    // printed with 15 significant digits; fractional counts show the rounding.
+    const end = Number.isInteger(time) ? time : Number(perlNumber(time));
     for (let i = open - 1; i >= downTo; i--) {
       const start = openStart[i]!;
-      if (time - start >= opts.minTime) {
-        out.name.push(i === 0 ? '' : prev.slice(frameEnd[i - 1]! + 1, frameEnd[i]!));
+      const keep = end - start >= opts.minTime;
+      if (zeroCounts) {
+        if (time !== closedAt) {
+          closed = [];
+          closedAt = time;
+        }
+        const name = nameAt(i);
+        const hit = start === time ? closed.find((c) => c.depth === i && c.name === name) : undefined;
+        if (hit) {
+          if (hit.index >= 0 && keep) {
+            out.start[hit.index] = time;
+            if (!Number.isNaN(openDelta[i]!)) out.delta[hit.index] = openDelta[i]!;
+          } else if (hit.index >= 0) {
+            out.depth[hit.index] = -1;
+            hit.index = -1;
+            removed = true;
+          }
+          continue;
+        }
+        closed.push({ depth: i, name, index: keep ? out.name.length : -1 });
+      }
+      if (keep) {
+        out.name.push(nameAt(i));
         out.depth.push(i);
         out.start.push(start);
-        out.end.push(time);
+        out.end.push(end);
         out.delta.push(openDelta[i]!);
-        if (i > out.maxDepth) out.maxDepth = i;
       }
     }
     open = downTo;
@@ -97,7 +132,25 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
     time += r.count;
   }
   close(0);
-  return out;
+  return removed ? withoutRemoved(out) : withMaxDepth(out);
+}
+
+function withMaxDepth(f: Frames): Frames {
+  for (const d of f.depth) if (d > f.maxDepth) f.maxDepth = d;
+  return f;
+}
+
+function withoutRemoved(f: Frames): Frames {
+  const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
+  f.depth.forEach((d, i) => {
+    if (d < 0) return;
+    out.name.push(f.name[i]!);
+    out.depth.push(d);
+    out.start.push(f.start[i]!);
+    out.end.push(f.end[i]!);
+    out.delta.push(f.delta[i]!);
+  });
+  return withMaxDepth(out);
 }
 
 /**
