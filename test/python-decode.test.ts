@@ -10,6 +10,8 @@ import { readElf } from '../src/sample/python/elf';
 import { pythonReader } from '../src/sample/python/index';
 import { LAYOUTS, type Layout } from '../src/sample/python/layouts';
 import { loadBias, parseMaps, writableOf } from '../src/sample/python/maps';
+import { validates } from '../src/sample/python/locate';
+import { scanForInterp } from '../src/sample/python/scan';
 import { MAX_STRING, readString } from '../src/sample/python/strings';
 import { findTidOffset } from '../src/sample/python/tid';
 import { findText, fromFileName, fromHex, fromText } from '../src/sample/python/version';
@@ -325,4 +327,28 @@ test('a code object freed and replaced at the same address is read again in the 
   mem.write(CODE + L310.code.name, name);
   t.is(r.resolve(raw).frames[0]!.name, 'g', 'within one sample the cache is trusted');
   t.is(r.resolve(r.capture()[0]!).frames[0]!.name, 'h', 'the next sample sees the new code object');
+});
+
+test('the pointer scan rejects structs that merely point at each other', (t) => {
+  const mem = image310([null]);
+  const codeType = Buffer.alloc(8);
+  codeType.writeBigUInt64LE(0x5000n);
+  mem.write(CODE + L310.obType, codeType);
+  const FAKE = 0x180000;
+  const data = mem.alloc(0x10000, 0x1000); // the image's writable data: a decoy first, then the real pointer
+  data.writeBigUInt64LE(BigInt(FAKE), 0);
+  data.writeBigUInt64LE(BigInt(INTERP), 8);
+  mem.alloc(FAKE, 64).writeBigUInt64LE(BigInt(FAKE + 0x8000), L310.interp.threadsHead);
+  mem.alloc(FAKE + 0x8000, 512).writeBigUInt64LE(BigInt(FAKE), L310.tstate.interp); // passes the back-pointer test
+  const maps = parseMaps([
+    '10000-11000 rw-p 00002000 08:01 7 /lib/libpython3.10.so.1.0',
+    '100000-500000 rw-p 00000000 00:00 0 [heap]',
+  ].join('\n'));
+  const tried: number[] = [];
+  const hit = scanForInterp(mem, maps, '/lib/libpython3.10.so.1.0', L310, (interp) => {
+    tried.push(interp);
+    return validates({ mem, layout: L310, interp, nativeTid: () => undefined }, 0x5000);
+  });
+  t.deepEqual(tried, [FAKE, INTERP]);
+  t.deepEqual(hit, { interp: INTERP, at: 0x10008 });
 });
