@@ -237,7 +237,10 @@
     if (old === s && s !== 2) return;
     fr.state[i] = s;
     if (old === 1) cl.remove("parent");
-    if (s === 3) return cl.add("hide");
+    if (s === 3) {
+      cl.add("hide");
+      return;
+    }
     if (old === 3) cl.remove("hide");
     if (s === 1) cl.add("parent");
     if (s === 0) restore(i);
@@ -273,3 +276,184 @@
   function zoomX(z) {
     return fr.orig[z] ? fr.orig[z].x : fr.rect[z].getAttribute("x");
   }
+
+  // ---- search --------------------------------------------------------------
+
+  function search(source) {
+    var re;
+    try {
+      re = new RegExp(source, ignorecase ? "i" : "");
+    } catch (e) {
+      resetSearch();
+      ui.matched.classList.remove("hide");
+      ui.matched.textContent = "Invalid regexp";
+      return;
+    }
+    term = source;
+    for (var i = 0; i < fr.n; i++) highlight(i, re.test(nameOf(i)));
+    ui.search.classList.add("show");
+    ui.search.textContent = "Reset Search";
+    setParams({ s: source });
+    showMatched();
+  }
+
+  function highlight(i, on) {
+    if (on === (fr.lit[i] === 1)) return;
+    var r = fr.rect[i];
+    if (fr.fill[i] === undefined) fr.fill[i] = r.getAttribute("fill");
+    fr.lit[i] = on ? 1 : 0;
+    if (on) r.setAttribute("fill", conf.searchcolor);
+    else if (fr.fill[i] === null) r.removeAttribute("fill");
+    else r.setAttribute("fill", fr.fill[i]);
+  }
+
+  function resetSearch() {
+    for (var i = 0; i < fr.n; i++) highlight(i, false);
+    term = null;
+    ui.search.classList.remove("show");
+    ui.search.textContent = "Search";
+    ui.matched.classList.add("hide");
+    ui.matched.textContent = " ";
+    setParams({ s: null });
+  }
+
+  // The share of the samples in view whose stack holds a match, each stack
+  // counted once however many of its frames match: in the full view out of
+  // all samples; zoomed, out of the zoomed frame's (all of them when it or an
+  // ancestor matches).
+  function matchedShare() {
+    var lo = 0, hi = fr.n, whole = totalCount();
+    if (zoomed >= 0) {
+      for (var a = zoomed; a >= 0; a = fr.parent[a]) if (fr.lit[a]) return 1;
+      lo = fr.pre[zoomed]; hi = fr.end[zoomed]; whole = countOf(zoomed);
+    }
+    var sum = 0, covered = -1;
+    for (var p = lo; p < hi; p++) {
+      var i = fr.order[p];
+      if (fr.lit[i] && p >= covered) { sum += countOf(i); covered = fr.end[i]; }
+    }
+    return whole > 0 ? Math.min(1, sum / whole) : 0;
+  }
+
+  function showMatched() {
+    var share = matchedShare();
+    ui.matched.classList.remove("hide");
+    ui.matched.textContent = "Matched: " + (share === 1 ? "100" : (100 * share).toFixed(1)) + "%";
+  }
+
+  function promptSearch() {
+    var answer = prompt("Search frames by regular expression (e.g. ^app/ or :handle_)" +
+      (ignorecase ? ", ignoring case" : "") + ".\nCtrl-I toggles case sensitivity.", term || "");
+    if (answer === null) return;
+    if (answer === "") resetSearch(); else search(answer);
+  }
+
+  function toggleCase() {
+    ignorecase = !ignorecase;
+    ui.ignorecase.classList.toggle("show", ignorecase);
+    if (term !== null) search(term);
+  }
+
+  // ---- URL state -----------------------------------------------------------
+
+  function getParams() {
+    var out = {}, parts = window.location.search.slice(1).split("&");
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf("=");
+      if (eq <= 0 || eq === parts[i].length - 1) continue;
+      try {
+        out[decodeURIComponent(parts[i].slice(0, eq))] = decodeURIComponent(parts[i].slice(eq + 1));
+      } catch (e) { /* a malformed escape: leave that parameter out */ }
+    }
+    return out;
+  }
+
+  // Merges changes (null deletes) into the query, without a history entry.
+  function setParams(changes) {
+    var params = getParams(), key, query = [];
+    for (key in changes) {
+      if (changes[key] === null) delete params[key]; else params[key] = changes[key];
+    }
+    for (key in params) query.push(encodeURIComponent(key) + "=" + encodeURIComponent(params[key]));
+    var base = window.location.href.split(/[?#]/)[0];
+    try {
+      history.replaceState(history.state, "", base + (query.length ? "?" + query.join("&") : "") + window.location.hash);
+    } catch (e) { /* a viewer that forbids it: the graph works without */ }
+  }
+
+  function frameAt(x, y) {
+    var px = parseFloat(x), py = parseFloat(y);
+    for (var i = 0; i < fr.n; i++) {
+      if (Math.abs(fr.x0[i] - px) < 0.005 && Math.abs(fr.y[i] - py) < 0.005) return i;
+    }
+    return -1;
+  }
+
+  // ---- events --------------------------------------------------------------
+
+  function frameOf(node) {
+    while (node && node.parentNode !== ui.frames) node = node.parentNode;
+    var i = node ? fr.byEl.get(node) : undefined;
+    return i === undefined ? -1 : i;
+  }
+
+  function onClick(e) {
+    var i = frameOf(e.target);
+    if (i >= 0) {
+      // A frame that --nameattr made a link follows it; Ctrl-click zooms.
+      if (fr.el[i].localName === "a") {
+        if (!e.ctrlKey) return;
+        e.preventDefault();
+      }
+      zoom(i);
+      return;
+    }
+    var id = e.target && e.target.id;
+    if (id === "unzoom") zoom(-1);
+    else if (id === "search") { if (term !== null) resetSearch(); else promptSearch(); }
+    else if (id === "ignorecase") toggleCase();
+  }
+
+  function onKey(e) {
+    var key = (e.key || "").toLowerCase();
+    if (key === "f3" || e.keyCode === 114 || (e.ctrlKey && (key === "f" || e.keyCode === 70))) {
+      e.preventDefault();
+      promptSearch();
+    } else if (e.ctrlKey && (key === "i" || e.keyCode === 73)) {
+      e.preventDefault();
+      toggleCase();
+    }
+  }
+
+  function init() {
+    var frames = document.getElementById("frames");
+    if (fr || !frames) return;
+    var stub = { classList: { add: nop, remove: nop, toggle: nop }, textContent: "" };
+    var byId = function (id) { return document.getElementById(id) || stub; };
+    ui = {
+      svg: frames.ownerSVGElement || document.documentElement, frames: frames, details: byId("details"),
+      unzoom: byId("unzoom"), search: byId("search"), ignorecase: byId("ignorecase"), matched: byId("matched")
+    };
+    fr = buildIndex(frames);
+    window.addEventListener("click", onClick, false);
+    window.addEventListener("keydown", onKey, false);
+    frames.addEventListener("mouseover", function (e) {
+      var i = frameOf(e.target);
+      if (i >= 0) ui.details.textContent = conf.nametype + " " + titleOf(i);
+    }, false);
+    frames.addEventListener("mouseout", function (e) {
+      if (frameOf(e.target) >= 0) ui.details.textContent = " ";
+    }, false);
+
+    var params = getParams();
+    var z = params.x && params.y ? frameAt(params.x, params.y) : -1;
+    if (z >= 0) zoom(z);
+    if (params.s) search(params.s);
+  }
+  function nop() {}
+
+  // The root element calls init(evt) on load; the window listener covers a
+  // document without that attribute.
+  window.init = init;
+  window.addEventListener("load", init, false);
+})();
