@@ -70,7 +70,12 @@ function summary(s: SessionStats, settings: Settings, child?: Launched): string 
   const rate = s.elapsedS > 0 ? s.samples / s.elapsedS : 0;
   const share = requested > 0 ? Math.min(100, (100 * s.samples) / requested) : 100;
   const idle = s.threadSamples ? (100 * s.idle) / s.threadSamples : 0;
-  const stopped = settings.nonblocking ? 'target never stopped (--nonblocking)' : `target stopped ${median(s.stoppedUs).toFixed(0)} µs per sample (median)`;
+  const stops = s.stoppedUs.filter((us) => us > 0);
+  const stopped = settings.nonblocking
+    ? 'target never stopped (--nonblocking)'
+    : stops.length
+      ? `running threads stopped ${median(stops).toFixed(0)} µs per sample (median of ${stops.length})`
+      : 'no thread was running, none stopped';
   const end = child?.exited ? `; ${child.child.spawnfile} exited (${child.how})` : s.ended === 'exit' ? '; the target exited' : '';
   return (
     `pysample: ${s.samples} samples in ${s.elapsedS.toFixed(2)} s (${rate.toFixed(1)}/s, ${share.toFixed(1)}% of requested), ` +
@@ -148,6 +153,8 @@ async function run(a: RawArgs, command: string[]): Promise<void> {
     } finally {
       if (process.stderr.isTTY && !settings.quiet) process.stderr.write('\r\x1b[K');
     }
+    // The sampler may see the exit (a zombie) before Node has reaped the child.
+    if (child && session.stats.ended === 'exit') await child.wait();
     if (!settings.quiet && session.stats.ended !== 'pipe') process.stderr.write(summary(session.stats, settings, child));
   } finally {
     // Like a shell, wait for the job launched with -t, unless told twice to stop.

@@ -52,7 +52,7 @@ export interface Sample {
   error?: string;
   /** The target has exited; this sample holds nothing. */
   gone: boolean;
-  /** How long the target was stopped, in microseconds (0 with --nonblocking). */
+  /** How long the running threads were stopped, in microseconds (0 if none was, or with --nonblocking). */
   stoppedUs: number;
 }
 
@@ -90,15 +90,20 @@ export class Sampler {
     for (const tid of tids) states.set(tid, this.table.state(tid));
     this.table.keepOnly(tids);
 
+    // Only running threads are stopped. A thread asleep in the kernel cannot
+    // change its Python stack without waking up and taking the GIL, which a
+    // stopped running thread keeps; interrupting it would only wake it (and
+    // make it runnable, so it would look busy in the next sample).
+    const running = this.opts.nonblocking ? [] : tids.filter((tid) => states.get(tid) === 'R');
     let raws: ReturnType<StackSource['capture']>;
     let stoppedUs = 0;
     try {
       const t0 = performance.now();
       try {
-        if (!this.opts.nonblocking && !this.stop(tids)) return { timeUs, threads: [], gone: true, stoppedUs };
+        if (running.length && !this.stop(running)) return { timeUs, threads: [], gone: true, stoppedUs };
         raws = this.source.capture();
       } finally {
-        if (!this.opts.nonblocking) {
+        if (running.length) {
           this.addon.resume(this.keepExitOf);
           stoppedUs = (performance.now() - t0) * 1000;
         }
