@@ -62,9 +62,13 @@ export function charRefs(s: string, maxChar: number): string {
   return s.replace(maxChar >= 0xff ? /[^\x00-\xff]/gu : /[^\x00-\x7f]/gu, (ch) => `&#x${ch.codePointAt(0)!.toString(16)};`);
 }
 
-/** Comment text: "--" may not appear in a comment, nor a final "-". */
+/**
+ * Comment text: "--" may not appear in a comment, nor a final "-"; "<" and
+ * ">" are written as entity text too (shown as is, never parsed), so no tag
+ * appears even to a reader that ignores comments.
+ */
 export function commentText(s: string): string {
-  return xmlChars(s).replace(/-(?=-|$)/g, '- ');
+  return xmlChars(s).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/-(?=-|$)/g, '- ');
 }
 
 /**
