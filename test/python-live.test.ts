@@ -211,6 +211,23 @@ for (const py of embeddable) {
   });
 }
 
+for (const py of embeddable) {
+  test.serial(`a renamed libpython loaded with dlopen ${py.label}`, async (t) => {
+    const prefix = path.dirname(path.dirname(py.path));
+    const vendored = path.join(work, `vendor-${py.minor}`, 'libappcore.so');
+    fs.mkdirSync(path.dirname(vendored), { recursive: true });
+    fs.copyFileSync(libpythonOf(py), vendored);
+    const exe = path.join(work, `appcore-${py.minor}`);
+    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed_dl.c'), '-o', exe, '-ldl']);
+    const target = await startTarget(exe, [vendored, script], { PYTHONPATH: scripts, PYTHONHOME: prefix });
+    t.teardown(() => target.close());
+    const p = open(t, target);
+    t.is(p.executable, vendored);
+    t.is(p.version, target.info.version);
+    checkParked(t, p, target);
+  });
+}
+
 function libpythonOf(py: Interpreter): string {
   const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
   const name = fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f));

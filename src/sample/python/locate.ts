@@ -22,6 +22,8 @@ export interface Image {
 }
 
 const LIBPYTHON = /\/libpython\d\.\d+[a-z]*\.so/;
+/** Other mapped libraries looked into when neither the executable nor a libpython holds CPython. */
+const MAX_OTHER_IMAGES = 256;
 /** Symbols that only an image holding a CPython interpreter defines. */
 const MARKERS = ['_PyRuntime', 'interp_head', 'PyCode_Type', 'Py_Version', '_PyThreadState_Current', 'Py_Initialize'];
 
@@ -72,6 +74,14 @@ export function findImage(pid: number, files: ProcessFiles, root: string): Image
   // A libpython whose every symbol was stripped (a stripped .dynsym is unusual but possible).
   const lib = images.find((i) => LIBPYTHON.test(i.path));
   if (lib) return lib;
+  // CPython under another name (a renamed or vendored libpython loaded with dlopen): any other
+  // mapped code that defines CPython's symbols.
+  const others = new Set(files.maps.filter((m) => m.perms[2] === 'x' && m.path.startsWith('/') && !paths.includes(m.path)).map((m) => m.path));
+  for (const path of [...others].slice(0, MAX_OTHER_IMAGES)) {
+    const elf = openImage(pid, files.maps, root, path);
+    const bias = elf && loadBias(files.maps, path, elf);
+    if (elf && bias !== undefined && MARKERS.some((n) => elf.symbols.has(n))) return { path, elf, bias };
+  }
   throw new ToolError(`pid ${pid} is not a Python process (its executable is ${files.exe}, and no libpython is loaded)`);
 }
 
