@@ -107,7 +107,7 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
       const e = frameEnd[k]!;
       const shared =
         // (=== of two slices compares natively; startsWith is far slower here)
-        e <= end && (e === stack.length || stack.charCodeAt(e) === SEMI) && stack.slice(0, e) === prev.slice(0, e);
+        frameEnd[k - 1]! + 1 < end && (e === stack.length || stack.charCodeAt(e) === SEMI) && stack.slice(0, e) === prev.slice(0, e);
       if (shared) lo = k;
       else hi = k - 1;
     }
