@@ -118,3 +118,16 @@ test('no input makes a bad line or a malformed output line', (t) => {
   );
   t.pass();
 });
+
+test('the whole-record shortcut gives what the line-by-line path gives', (t) => {
+  // An --inline resolver that knows nothing changes no frame, but turns the shortcut off.
+  const slow = { inline: (): string => '' };
+  fc.assert(
+    fc.property(items, fc.array(fc.nat(), { maxLength: 20 }), (xs, at) => {
+      const whole = bytes([...xs, ...xs]);
+      return foldChunks([cut(whole, at)]).text === foldChunks([[whole]], slow).text;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});

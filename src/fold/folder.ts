@@ -16,6 +16,7 @@ import { HeaderCache } from './headers';
 import { Stacks } from './stacks';
 
 const BLANK = /^[\t\n\v\f\r ]/;
+const END_OF_RECORD = Buffer.from('\n\n', 'latin1');
 /** A frame of a folded stack that frameName would change: one ending in blanks and a number. */
 /** Frame lines cached before that cache starts over (memory bound). */
 const MAX_FRAME_CACHE = 200_000;
@@ -106,27 +107,33 @@ export class Folder {
   }
 
   /**
-   * A whole record at once: its header line and its frame lines, the bytes
-   * buf[start, end) between the header's line break and the blank line.
-   * Folds each distinct block once; returns false, having done nothing, when
-   * the record needs the line-by-line path.
+   * A whole record at once: its header line, and its frame lines from
+   * buf[start] on, up to the first blank line (buf ends where the data read
+   * so far ends). Folds each distinct block of frame lines once. Returns
+   * where the blank line starts when it took the record, 0 when the record
+   * is not complete yet, -1 when it must go line by line (then nothing was
+   * done).
    */
-  record(headerLine: string, buf: Buffer, start: number, end: number): boolean {
+  record(headerLine: string, buf: Buffer, start: number): number {
     const h = this.headers.get(headerLine);
-    if (h === null) return false;
+    if (h === null) return -1;
     const java = h.comm.startsWith('java');
     const kind = (java ? 1 : 0) + (h.pysample ? 2 : 0);
-    let b = this.blocks.get(kind, buf, start, end);
+    let b = this.blocks.predict(kind, buf, start, buf.length);
     if (b === undefined) {
-      const folded = this.foldBlock(buf.toString('latin1', start, end), java, h.pysample);
-      if (folded === null) return false;
-      b = this.blocks.set(kind, buf, start, end, folded.frames, folded.lines);
+      const stop = buf.indexOf(END_OF_RECORD, start - 1);
+      if (stop === -1) return 0;
+      b = this.blocks.get(kind, buf, start, stop);
+      if (b === undefined) {
+        const folded = this.foldBlock(buf.toString('latin1', start, stop), java, h.pysample);
+        if (folded === null) return -1;
+        b = this.blocks.set(kind, buf, start, stop, folded.frames, folded.lines);
+      }
+      this.blocks.remember(kind, b);
     }
     this.where.line += b.lines + 2;
-    if (this.filteredOut(h)) return true;
-    const root = this.rootOf(h);
-    count(b, root || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
-    return true;
+    if (!this.filteredOut(h)) count(b, this.rootOf(h) || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
+    return start + b.len;
   }
 
   /** The folded lines, sorted. */

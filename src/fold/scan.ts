@@ -9,7 +9,6 @@ import { MAX_LINE, type BadLines } from '../tool';
 import type { Folder } from './folder';
 
 const NL = 0x0a;
-const END_OF_RECORD = Buffer.from('\n\n', 'latin1');
 /** A record longer than this goes line by line rather than being buffered whole. */
 const MAX_RECORD = 4 * 1024 * 1024;
 /** Free room guaranteed to each read. */
@@ -125,13 +124,12 @@ export class Scanner {
     if (first >= end) return 0;
     const c = buf[first]!;
     if (c !== 0x09 && c !== 0x20) return -1; // no frame line follows
-    const stop = buf.indexOf(END_OF_RECORD, headerEnd);
-    if (stop === -1 || stop + 2 > end) return end - pos > MAX_RECORD ? -1 : 0;
-    if (stop - pos > MAX_RECORD) return -1;
     let hEnd = headerEnd;
     if (hEnd > pos && buf[hEnd - 1] === 0x0d) hEnd--;
     const header = buf.toString('latin1', pos, hEnd);
-    return this.folder.record(header, buf, first, stop) ? stop + 2 : -1;
+    const stop = this.folder.record(header, buf, first);
+    if (stop > 0) return stop + 2;
+    return stop === 0 && end - pos <= MAX_RECORD ? 0 : -1;
   }
 
   private emit(buf: Buffer, start: number, end: number): void {
