@@ -228,6 +228,32 @@ for (const py of embeddable) {
   });
 }
 
+for (const py of embeddable) {
+  test.serial(`a process caught before Python is initialised is told apart ${py.label}`, async (t) => {
+    const prefix = path.dirname(path.dirname(py.path));
+    const exe = path.join(work, `appcore-early-${py.minor}`);
+    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed_dl.c'), '-o', exe, '-ldl']);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(exe, [libpythonOf(py), script], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, PYTHONPATH: scripts, PYTHONHOME: prefix, EMBED_DELAY_MS: '3000' },
+    });
+    t.teardown(() => child.kill('SIGKILL'));
+    const mem = new ProcMemory(child.pid!);
+    t.teardown(() => mem.close());
+    let err: Error | undefined;
+    for (let i = 0; i < 100 && !err?.message.includes('not initialised'); i++) {
+      await sleep(20);
+      try {
+        openPython(child.pid!, mem);
+      } catch (e) {
+        err = e as Error;
+      }
+    }
+    t.regex(err!.message, new RegExp(`^the Python interpreter in pid ${child.pid} is not initialised yet`));
+  });
+}
+
 function libpythonOf(py: Interpreter): string {
   const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
   const name = fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f));

@@ -113,26 +113,27 @@ function openImage(pid: number, maps: MapEntry[], root: string, path: string): E
   return undefined;
 }
 
+function tryRead(mem: Memory, addr: number | undefined, len: number): Buffer | undefined {
+  if (addr === undefined) return undefined;
+  try {
+    return mem.read(addr, len);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The version, from the most precise source available. `where` says which one. */
 export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { version: PyVersion; where: string } | undefined {
-  const tryRead = (addr: number | undefined, len: number): Buffer | undefined => {
-    if (addr === undefined) return undefined;
-    try {
-      return mem.read(addr, len);
-    } catch {
-      return undefined;
-    }
-  };
-  const hex = tryRead(imageAddr(img, 'Py_Version'), 4);
+  const hex = tryRead(mem, imageAddr(img, 'Py_Version'), 4);
   const v1 = hex && fromHex(hex.readUInt32LE(0));
   if (v1) return { version: v1, where: 'Py_Version' };
-  const rt = tryRead(runtimeAddr(img), 16);
+  const rt = tryRead(mem, runtimeAddr(img), 16);
   if (rt && rt.toString('latin1', 0, 8) === COOKIE) {
     const v = fromHex(rt.readUInt32LE(8));
     if (v) return { version: v, where: '_Py_DebugOffsets' };
   }
   for (const name of ['version', 'version.0']) {
-    const b = tryRead(imageAddr(img, name), 64);
+    const b = tryRead(mem, imageAddr(img, name), 64);
     const v = b && fromText(b.toString('latin1'));
     if (v) return { version: v, where: name };
   }
@@ -140,7 +141,7 @@ export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { ver
   // The Py_GetVersion() buffer without its symbol: look for "X.Y.Z (" in the writable data.
   for (const region of writableOf(files.maps, img.path)) {
     const len = Math.min(region.end - region.start, 16 * 1024 * 1024);
-    const b = tryRead(region.start, len);
+    const b = tryRead(mem, region.start, len);
     const v = b && findText(b, byName);
     if (v) return { version: v, where: 'data scan' };
   }
@@ -158,27 +159,27 @@ export function locateInterp(pid: number, mem: Memory, img: Image, files: Proces
       return undefined;
     }
   };
+  // A null interpreter pointer where the symbol says it lives means "not started yet" (a launched
+  // process is opened again until it is ready): no scan then, it would find nothing either.
+  const notYet = (): ToolError => new ToolError(`the Python interpreter in pid ${pid} is not initialised yet (${img.path})`);
   if (mode === 'auto') {
     const rt = runtimeAddr(img);
     if (rt !== undefined && l.runtime) {
       const interp = word(rt + l.runtime.interpretersHead);
+      if (interp === 0) throw notYet();
       if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol', runtime: rt };
     }
     const head = imageAddr(img, 'interp_head');
     const interp = head === undefined ? undefined : word(head);
+    if (interp === 0) throw notYet();
     if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol' };
     // 2.7/3.6 without .symtab: PyInterpreterState_Head() is `mov interp_head(%rip),%rax; ret`.
     const fn = imageAddr(img, 'PyInterpreterState_Head');
-    if (fn !== undefined) {
-      try {
-        const code = mem.read(fn, 8);
-        if (code[0] === 0x48 && code[1] === 0x8b && code[2] === 0x05 && code[7] === 0xc3) {
-          const p = word(fn + 7 + code.readInt32LE(3));
-          if (p !== undefined && isPtr(p) && accept(p)) return { interp: p, how: 'disassembly' };
-        }
-      } catch {
-        // not readable: fall through to the scan
-      }
+    const code = fn === undefined ? undefined : tryRead(mem, fn, 8);
+    if (fn !== undefined && code && code[0] === 0x48 && code[1] === 0x8b && code[2] === 0x05 && code[7] === 0xc3) {
+      const p = word(fn + 7 + code.readInt32LE(3));
+      if (p === 0) throw notYet();
+      if (p !== undefined && isPtr(p) && accept(p)) return { interp: p, how: 'disassembly' };
     }
   }
   const hit = scanForInterp(mem, files.maps, img.path, l, accept);
