@@ -4,6 +4,7 @@
 // folded input says they should show.
 
 import test from 'ava';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as b from './helpers/browser';
 
@@ -36,6 +37,14 @@ test.before(async () => {
 test.after.always(async () => {
   await browser?.close();
   work?.remove();
+});
+
+test('the script and stylesheet can be embedded verbatim in CDATA and in HTML', (t) => {
+  for (const asset of ['flamegraph.js', 'flamegraph.css']) {
+    const text = fs.readFileSync(path.join(b.ROOT, 'src/svg/assets', asset), 'utf8');
+    t.false(text.includes(']]>'), asset);
+    t.notRegex(text, /<\/(script|style)/i, asset);
+  }
 });
 
 /** Every frame path in the input (root first), shortest first. */
