@@ -100,7 +100,8 @@ export class CodeCache {
     const l = this.layout;
     const c = l.code;
     if (this.codeType !== undefined && ptr(b, l.obType) !== this.codeType) return `${ptr(b, l.obType)}`;
-    return `${ptr(b, l.obType)}:${ptr(b, c.filename)}:${ptr(b, c.qualname ?? c.name)}:${ptr(b, c.lines)}:${b.readInt32LE(c.firstlineno)}`;
+    const name = ptr(b, c.qualname ?? c.name);
+    return `${ptr(b, l.obType)}:${ptr(b, c.filename)}:${name}:${ptr(b, c.lines)}:${b.readInt32LE(c.firstlineno)}`;
   }
 
   private read(code: number): CodeInfo {
@@ -112,7 +113,8 @@ export class CodeCache {
       // before a code object would.
       if (this.codeType !== undefined && ptr(this.mem.read(code + l.obType, 8), 0) !== this.codeType) {
         if (l.frame.kind === 'interpreter') {
-          return { file: '', name: '', firstLine: 0, table: Buffer.alloc(0), notCode: true, lines, key: this.identity(code), checked: this.sample };
+          const key = this.identity(code);
+          return { file: '', name: '', firstLine: 0, table: Buffer.alloc(0), notCode: true, lines, key, checked: this.sample };
         }
         throw new Error('not a code object');
       }

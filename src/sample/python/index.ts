@@ -55,7 +55,9 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   const tasks = new TaskIds(pid);
   const tids = nativeTidReader(mem, layout, tasks);
   const base: Omit<Interpreter, 'interp'> = { mem, layout, nativeTid: tids.read };
-  const at = locateInterp(pid, mem, img, files, layout, opts.locate ?? 'auto', (interp) => validates({ ...base, interp }, codeType));
+  // Candidates are checked without thread-id lookups, which would learn from a false candidate.
+  const accept = (interp: number): boolean => validates({ ...base, interp, nativeTid: () => undefined }, codeType);
+  const at = locateInterp(pid, mem, img, files, layout, opts.locate ?? 'auto', accept);
   const ip: Interpreter = { ...base, interp: at.interp };
   const runtime = at.runtime;
   if (layout.gil === 'tstate-current-symbol') ip.tstateCurrentAddr = imageAddr(img, '_PyThreadState_Current');
@@ -117,7 +119,9 @@ export function chooseLayout(pid: number, image: string, v: PyVersion, head?: Bu
     try {
       return { layout: layoutFromDebugOffsets(head), fromDebug: true };
     } catch (e) {
-      if (e instanceof DebugOffsetsError) throw new ToolError(`unsupported Python version ${name} in pid ${pid}: ${e.message} (${SUPPORTED})`);
+      if (e instanceof DebugOffsetsError) {
+        throw new ToolError(`unsupported Python version ${name} in pid ${pid}: ${e.message} (${SUPPORTED})`);
+      }
       throw e;
     }
   }

@@ -42,7 +42,9 @@ export interface Layout {
     firstTraceable?: number;
   };
   /** 2.7: PyStringObject; 3.x: PEP 393 unicode (compact size = ascii size + 16). */
-  str: { kind: 'bytes'; size: number; data: number } | { kind: 'unicode'; length: number; state: number; asciiSize: number; compactSize: number };
+  str:
+    | { kind: 'bytes'; size: number; data: number }
+    | { kind: 'unicode'; length: number; state: number; asciiSize: number; compactSize: number };
   bytes: { size: number; data: number };
   obType: number;
 }

@@ -76,7 +76,9 @@ export function findImage(pid: number, files: ProcessFiles, root: string): Image
   if (lib) return lib;
   // CPython under another name (a renamed or vendored libpython loaded with dlopen): any other
   // mapped code that defines CPython's symbols.
-  const others = new Set(files.maps.filter((m) => m.perms[2] === 'x' && m.path.startsWith('/') && !paths.includes(m.path)).map((m) => m.path));
+  const others = new Set(files.maps
+    .filter((m) => m.perms[2] === 'x' && m.path.startsWith('/') && !paths.includes(m.path))
+    .map((m) => m.path));
   for (const path of [...others].slice(0, MAX_OTHER_IMAGES)) {
     const elf = openImage(pid, files.maps, root, path);
     const bias = elf && loadBias(files.maps, path, elf);
@@ -184,7 +186,8 @@ export function locateInterp(pid: number, mem: Memory, img: Image, files: Proces
   }
   const hit = scanForInterp(mem, files.maps, img.path, l, accept);
   if (!hit) {
-    throw new ToolError(`cannot find the Python interpreter in pid ${pid} (${img.path}): not initialised yet, or no symbols and no match in its data`);
+    throw new ToolError(`cannot find the Python interpreter in pid ${pid} (${img.path}): ` +
+      'not initialised yet, or no symbols and no match in its data');
   }
   const found: Found = { interp: hit.interp, how: 'scan' };
   // For 3.7+ the pointer found is _PyRuntime.interpreters.head, which gives _PyRuntime itself.

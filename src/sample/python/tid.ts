@@ -104,7 +104,8 @@ export function findTidOffset(mem: Memory, threadIds: number[], live: Set<number
 }
 
 /** The OS thread id reader for a layout: native_thread_id (3.11+) or struct pthread's tid. */
-export function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds): { read: Interpreter['nativeTid']; prime(ids: number[]): void } {
+export function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds):
+  { read: Interpreter['nativeTid']; prime(ids: number[]): void } {
   const field = l.tstate.nativeThreadId;
   if (field !== undefined) {
     return {

@@ -19,7 +19,9 @@ export interface StackCopy { start: number; bytes: Buffer }
 
 /** Appends the frames starting at `first` to `out`; returns why the chain was cut, if it was. */
 export function walkFrames(mem: Memory, l: Layout, first: number, out: number[], copy?: StackCopy): string | undefined {
-  return l.frame.kind === 'object' ? walkObjects(mem, l.frame, frameSpan(l), first, out) : walkInterpreter(mem, l.frame, frameSpan(l), first, out, copy);
+  return l.frame.kind === 'object'
+    ? walkObjects(mem, l.frame, frameSpan(l), first, out)
+    : walkInterpreter(mem, l.frame, frameSpan(l), first, out, copy);
 }
 
 /** ≤3.10: PyFrameObject → f_back. */
@@ -43,7 +45,8 @@ function walkObjects(mem: Memory, f: ObjectFrame, span: number, first: number, o
 }
 
 /** 3.11+: _PyInterpreterFrame → previous, reading from the stack copy where possible. */
-function walkInterpreter(mem: Memory, f: InterpreterFrame, span: number, first: number, out: number[], copy?: StackCopy): string | undefined {
+function walkInterpreter(mem: Memory, f: InterpreterFrame, span: number, first: number, out: number[],
+  copy?: StackCopy): string | undefined {
   const seen = new Set<number>();
   const tagMod = 2 ** f.tagBits;
   for (let addr = first, n = 0; addr !== 0; n++) {
