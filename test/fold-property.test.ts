@@ -14,11 +14,12 @@ const pysample = fc
   .record({
     comm: fc.constantFrom('python3', 'worker_2', 'X_'),
     tid: fc.integer({ min: 1, max: 4 }),
+    ts: fc.constantFrom('17.000001', '1732560883.123456', '9.5'),
     idle: fc.boolean(),
     frames: fc.array(fc.tuple(paths, names, fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 8 }),
   })
-  .map(({ comm, tid, idle, frames }) => {
-    let s = `${comm} 100/${tid} [${idle ? 'idle' : 'gil'}] 17.000001: 1 cpu-clock:\n`;
+  .map(({ comm, tid, ts, idle, frames }) => {
+    let s = `${comm} 100/${tid} [${idle ? 'idle' : 'gil'}] ${ts}: 1 cpu-clock:\n`;
     if (idle) s += '\t0 [idle] (python)\n';
     for (const [p, n, l] of frames) s += `\t7f00${l} ${p}:${n}:${l} (python)\n`;
     return `${s}\n`;
@@ -26,8 +27,17 @@ const pysample = fc
 
 /** A perf record, all of one event type (the default event filter keeps the first type met). */
 const perf = fc
-  .record({ period: fc.integer({ min: 1, max: 1000 }), frames: fc.array(names, { minLength: 1, maxLength: 6 }) })
-  .map(({ period, frames }) => `bash 4411 88231.412200: ${period} cpu-clock:\n${frames.map((f, i) => `\t7f${i} ${f}+0x1${i} (/bin/bash)\n`).join('')}\n`);
+  .record({
+    comm: fc.constantFrom('bash', 'V8 WorkerThread', 'a: 12', 'java', 'x 7'),
+    ids: fc.constantFrom('4411', '4411/4412', '0/0'),
+    ts: fc.constantFrom('88231.412200', '5.0', '123456789.000001'),
+    period: fc.integer({ min: 0, max: 1000 }),
+    frames: fc.array(names, { minLength: 1, maxLength: 6 }),
+  })
+  .map(
+    ({ comm, ids, ts, period, frames }) =>
+      `${comm} ${ids} [001] ${ts}: ${period} cpu-clock:\n${frames.map((f, i) => `\t7f${i} ${f}+0x1${i} (/bin/bash)\n`).join('')}\n`,
+  );
 
 /** A folded line; counts are multiples of 1/4, so sums are exact in any order. */
 const folded = fc

@@ -107,15 +107,15 @@ export class Folder {
   }
 
   /**
-   * A whole record at once: its header line, and its frame lines from
+   * A whole record at once: its header line buf[headerStart, headerEnd), and its frame lines from
    * buf[start] on, up to the first blank line (buf ends where the data read
    * so far ends). Folds each distinct block of frame lines once. Returns
    * where the blank line starts when it took the record, 0 when the record
    * is not complete yet, -1 when it must go line by line (then nothing was
    * done).
    */
-  record(headerLine: string, buf: Buffer, start: number): number {
-    const h = this.headers.get(headerLine);
+  record(buf: Buffer, headerStart: number, headerEnd: number, start: number): number {
+    const h = this.headers.get(buf, headerStart, headerEnd);
     if (h === null) return -1;
     const java = h.comm.startsWith('java');
     const kind = (java ? 1 : 0) + (h.pysample ? 2 : 0);

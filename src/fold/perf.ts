@@ -31,6 +31,9 @@ export interface Header {
   event: string;
   /** Written by pysample (flags field in brackets) rather than by perf. */
   pysample: boolean;
+  /** Where in the line the id part (COMM PID/TID) ends, and the event part starts (-1: none). */
+  idEnd: number;
+  eventAt: number;
 }
 
 /** Parses a record header line; null when the line is not one. */
@@ -47,13 +50,14 @@ export function parseHeader(line: string): Header | null {
   let period = 1;
   let event = '';
   const e = EVENT_RE.exec(line);
+  const eventAt = e ? e.index : -1;
   if (e) {
     event = e[2]!;
     const p = e[1];
     // Perl again: '' and '0' are false and mean 1; anything else is its number.
     if (p !== undefined && p !== '' && p !== '0') period = Number(p);
   }
-  return { comm: m[1]!, pid, tid, period, event, pysample: PYSAMPLE_FLAGS_RE.test(line) };
+  return { comm: m[1]!, pid, tid, period, event, pysample: PYSAMPLE_FLAGS_RE.test(line), idEnd: m[0].length, eventAt };
 }
 
 export interface FrameLine {

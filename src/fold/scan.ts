@@ -126,8 +126,7 @@ export class Scanner {
     if (c !== 0x09 && c !== 0x20) return -1; // no frame line follows
     let hEnd = headerEnd;
     if (hEnd > pos && buf[hEnd - 1] === 0x0d) hEnd--;
-    const header = buf.toString('latin1', pos, hEnd);
-    const stop = this.folder.record(header, buf, first);
+    const stop = this.folder.record(buf, pos, hEnd, first);
     if (stop > 0) return stop + 2;
     return stop === 0 && end - pos <= MAX_RECORD ? 0 : -1;
   }
