@@ -100,9 +100,10 @@ const JIT_MOD_RE = /\/tmp\/perf-\d+\.map/;
  * the _[k]/_[j]/_[i] annotations. Returns null for lines the script skips.
  */
 export function foldFrame(f: FrameLine, java: boolean, ann: Annotate): FoldedFrame | null {
-  const rawfunc = f.rawfunc.replace(OFFSET_RE, '');
+  // The cheap tests before each regex matter: this runs for every distinct frame line.
+  const rawfunc = f.rawfunc.includes('+0x') ? f.rawfunc.replace(OFFSET_RE, '') : f.rawfunc;
   if (rawfunc.charCodeAt(0) === 0x28 /* ( */) return null;
-  const parts = rawfunc.split('->');
+  const parts = rawfunc.includes('->') ? rawfunc.split('->') : [rawfunc];
   // Perl's split drops trailing empty fields.
   while (parts.length && parts[parts.length - 1] === '') parts.pop();
   const names: string[] = [];
@@ -119,9 +120,9 @@ export function foldFrame(f: FrameLine, java: boolean, ann: Annotate): FoldedFra
       }
       func = ann.addrs ? `[${func} <${f.pc}>]` : `[${func}]`;
     }
-    func = func.replace(/;/g, ':');
-    if (!GO_METHOD_RE.test(func)) func = func.replace(ARGS_RE, '');
-    func = func.replace(QUOTES_RE, '');
+    if (func.includes(';')) func = func.replace(/;/g, ':');
+    if (func.includes('(') && !GO_METHOD_RE.test(func)) func = func.replace(ARGS_RE, '');
+    if (func.includes('"') || func.includes("'")) func = func.replace(QUOTES_RE, '');
     if (java && func.includes('/') && func.charCodeAt(0) === 0x4c /* L */) func = func.slice(1);
     if (names.length > 0) {
       if (!func.includes('_[i]')) func += '_[i]';
