@@ -12,7 +12,14 @@ import { foldText } from '../src/fold/fold';
 import type { FoldOptions } from '../src/fold/options';
 import { checkGolden, projectRoot, runPyfold } from './helpers/golden';
 
-const DIR = path.resolve(projectRoot(), '..', 'shared', 'conformance', 'flamegraph-collapse');
+// Beside the project (../shared), or where PYFLAME_CONFORMANCE says, or in the shared tree
+// of the machine the project was made on.
+const CANDIDATES = [
+  process.env.PYFLAME_CONFORMANCE ?? '',
+  path.resolve(projectRoot(), '..', 'shared', 'conformance', 'flamegraph-collapse'),
+  '/work/shared/conformance/flamegraph-collapse',
+].filter((d) => d !== '');
+const DIR = CANDIDATES.find((d) => fs.existsSync(d)) ?? CANDIDATES[0]!;
 const present = fs.existsSync(DIR);
 // Without the shared data there is nothing to compare with; under CI it must be there.
 const maybe = present || process.env.CI === 'true' ? test : test.skip;
