@@ -90,7 +90,8 @@ export const DEBUG_LAYOUTS: Record<string, DebugDescription> = {
       obType: 408, bytesSize: 600, bytesData: 608,
       unicodeState: 624, unicodeLength: 632, unicodeAsciiSize: 640,
     },
-    // FRAME_OWNED_BY_INTERPRETER = 3, FRAME_OWNED_BY_CSTACK = 4.
+    // FRAME_OWNED_BY_INTERPRETER = 3, FRAME_OWNED_BY_CSTACK = 4. _co_firsttraceable is not
+    // published: a frame caught in its first few (prologue) instructions shows its first line.
     traits: { skipOwners: [3, 4], ownerGenerator: 1, tagBits: 2 },
   },
 };
