@@ -70,6 +70,7 @@ run(`a ${STACKS.toLocaleString('en-US')}-stack flame graph opens, zooms and sear
   t.log(`${target.count} frames; opened in ${openMs} ms; zooming into ${target.title}`);
   const selector = `#frames > [data-test-index="${target.index}"]`;
 
+  const drawn = await b.boxes(page);
   const steps: Array<[string, number]> = [];
   const step = async (name: string, action: (arg: string) => void, arg: string) => {
     const ms = await b.timeInPage(page, action, arg);
@@ -79,8 +80,9 @@ run(`a ${STACKS.toLocaleString('en-US')}-stack flame graph opens, zooms and sear
 
   await step('zoom', click, selector);
   t.is(await page.locator(`${selector} rect`).getAttribute('width'), '1180.00');
-  const hidden = await page.locator('#frames > .hide').count();
-  t.true(hidden > 0 && hidden < target.count);
+  const states = await b.zoomStates(page);
+  t.deepEqual(states, b.expectedZoom(drawn, target.index, false));
+  t.true(states.filter((s) => s === 'hidden').length > target.count / 10);
   await page.locator(selector).hover();
   t.is(await page.textContent('#details'), `Function: ${target.title}`);
 

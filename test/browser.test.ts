@@ -253,6 +253,22 @@ run('an invalid regexp is reported and leaves the graph usable', async (t) => {
   await page.close();
 });
 
+run('zooming into any frame shows exactly its ancestors, faded, and its subtree', async (t) => {
+  for (const [file, inverted] of [[svg.plain, false], [svg.icicle, true]] as const) {
+    const { page, errors } = await b.open(browser, file);
+    const drawn = await b.boxes(page);
+    const root = drawn.findIndex((f) => f.width === FULL && drawn.every((g) => (inverted ? g.y >= f.y : g.y <= f.y)));
+    for (let z = 0; z < drawn.length; z++) {
+      if (z === root) continue;
+      await page.locator('#frames > *').nth(z).click({ force: true, position: { x: 0.5, y: 7 } });
+      t.deepEqual(await b.zoomStates(page), b.expectedZoom(drawn, z, inverted), `zoomed into frame ${z}`);
+      await page.click('#unzoom');
+    }
+    t.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
 run('an icicle graph zooms with its ancestors above', async (t) => {
   const { page, errors, answers } = await b.open(browser, svg.icicle);
   const before = await b.frames(page);

@@ -147,6 +147,49 @@ export function query(page: Page): Record<string, string> {
   return Object.fromEntries(new URL(page.url()).searchParams);
 }
 
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+}
+
+/** Every frame's rectangle as drawn, in document order (read before zooming). */
+export function boxes(page: Page): Promise<Box[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('#frames > * > rect')).map((r) => ({
+      x: parseFloat(r.getAttribute('x')!),
+      y: parseFloat(r.getAttribute('y')!),
+      width: parseFloat(r.getAttribute('width')!),
+    })),
+  );
+}
+
+export type ZoomState = 'shown' | 'faded' | 'hidden';
+
+/** How each frame is shown now: by its class, in document order. */
+export function zoomStates(page: Page): Promise<ZoomState[]> {
+  return page.evaluate(() =>
+    Array.from(document.getElementById('frames')!.children).map((g) =>
+      g.classList.contains('hide') ? 'hidden' : g.classList.contains('parent') ? 'faded' : 'shown'),
+  );
+}
+
+/**
+ * flamegraph.pl's rule for zooming into frame z, from geometry alone: frames
+ * on rows nearer the root that span z are its ancestors (faded); frames on
+ * z's row or beyond that start within z are its subtree (shown); the rest
+ * are hidden.
+ */
+export function expectedZoom(drawn: Box[], z: number, inverted: boolean): ZoomState[] {
+  const target = drawn[z]!;
+  const fudge = 0.0001;
+  return drawn.map((f) => {
+    const nearerRoot = inverted ? f.y < target.y : f.y > target.y;
+    if (nearerRoot) return f.x <= target.x && f.x + f.width + fudge >= target.x + target.width ? 'faded' : 'hidden';
+    return f.x < target.x || f.x + fudge >= target.x + target.width ? 'hidden' : 'shown';
+  });
+}
+
 // ---- the folded input, as the graph should show it --------------------------
 
 export interface Stack {
