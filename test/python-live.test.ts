@@ -112,6 +112,17 @@ for (const py of pythons) {
     if (py.minor === '3.13') t.deepEqual(p.layout, LAYOUTS['3.13']);
     const stacks = checkParked(t, p, target);
     t.true(stacks.find((s) => s.threadId === target.info.roles.main)!.frames.length >= 15);
+    if (Number(py.minor.split('.')[1]) >= 11 && py.minor.startsWith('3.')) {
+      // 3.11+: a thread's frames are walked in one copy of its data-stack chunk, not read one by one.
+      const mem = new ProcMemory(target.pid);
+      t.teardown(() => mem.close());
+      const q = openPython(target.pid, mem);
+      const before = mem.reads;
+      const raws = q.capture();
+      const frames = raws.reduce((n, r) => n + r.frames.length / 3, 0);
+      t.log(`capture: ${mem.reads - before} reads for ${raws.length} threads, ${frames} frames`);
+      t.true(mem.reads - before <= 2 + 6 * raws.length, `${mem.reads - before} reads`);
+    }
     if (py.minor === '2.7' || py.minor === '3.6' || py.minor === '3.7') checkTids(t, stacks, target);
     await checkGil(t, p, target);
     const scanned = open(t, target, 'scan');
