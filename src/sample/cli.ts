@@ -9,7 +9,7 @@ import { attachFacts, explainAttach } from './errors';
 import { launch, type Launched, whenReady } from './launch';
 import { type MemoryError, ProcessMemory } from './memory';
 import { RawWriter, formatHeader } from './output';
-import { isAlive, readCommand } from './procfs';
+import { isAlive, readCommand, readStatus } from './procfs';
 import { openPython, type PythonProcess } from './python';
 import { Sampler, StopRefused } from './sampler';
 import { median, Session, type SessionStats } from './session';
@@ -47,7 +47,7 @@ function options(y: Argv): Argv<RawArgs> {
 }
 
 /** Finds the interpreter; a permission problem is explained before the Python side ever runs. */
-function attach(pid: number, mem: ProcessMemory): PythonProcess {
+function attach(pid: number, mem: ProcessMemory, nonblocking: boolean): PythonProcess {
   if (!isAlive(pid)) throw new ToolError(`no such process: pid ${pid} (check the pid; it may have exited)`);
   try {
     mem.read(0, 1); // an unmapped address: EFAULT if allowed, EPERM if not
@@ -56,6 +56,9 @@ function attach(pid: number, mem: ProcessMemory): PythonProcess {
     const code = /: (E[A-Z]+)$/.exec(e.message)?.[1] ?? 'EFAULT';
     if (code !== 'EFAULT' && code !== 'EIO') throw new ToolError(explainAttach(attachFacts(pid, code)));
   }
+  // Only one tracer at a time: say so now rather than at the first stop.
+  const tracer = Number(readStatus(pid).get('TracerPid') ?? 0);
+  if (!nonblocking && tracer !== 0 && tracer !== process.pid) throw new ToolError(explainAttach(attachFacts(pid, 'EPERM')));
   try {
     return openPython(pid, mem);
   } catch (err) {
@@ -123,10 +126,10 @@ async function run(a: RawArgs, command: string[]): Promise<void> {
       child = await launch(settings.command, fd === 1);
       pid = child.pid;
       const mem = new ProcessMemory(pid);
-      py = await whenReady(child, () => attach(pid, mem));
+      py = await whenReady(child, () => attach(pid, mem, settings.nonblocking));
     } else {
       pid = settings.pid!;
-      py = attach(pid, new ProcessMemory(pid));
+      py = attach(pid, new ProcessMemory(pid), settings.nonblocking);
     }
     const sampler = new Sampler(py, {
       pid,

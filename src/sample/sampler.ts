@@ -89,6 +89,10 @@ export class Sampler {
     const states = new Map<number, string>();
     for (const tid of tids) states.set(tid, this.table.state(tid));
     this.table.keepOnly(tids);
+    // A process whose threads are all zombies has exited (its parent has not reaped it yet).
+    if ([...states.values()].every((s) => s === 'Z' || s === 'X' || s === '?') && !isAlive(this.opts.pid)) {
+      return { timeUs, threads: [], gone: true, stoppedUs: 0 };
+    }
 
     // Only running threads are stopped. A thread asleep in the kernel cannot
     // change its Python stack without waking up and taking the GIL, which a

@@ -18,15 +18,16 @@ export interface Run {
   stderr: string;
 }
 
-/** Collects a child's output and exit. */
-export function collect(child: ChildProcess): Promise<Run> {
+/** Collects a child's output and exit; stdoutSoFar() shows what has come so far. */
+export function collect(child: ChildProcess): Promise<Run> & { stdoutSoFar(): string } {
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => {
+  const done = new Promise<Run>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return Object.assign(done, { stdoutSoFar: () => stdout });
 }
 
 /** Starts pysample with these arguments (stdin closed, stdout and stderr piped). */
