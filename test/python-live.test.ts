@@ -265,6 +265,25 @@ for (const py of embeddable) {
   });
 }
 
+/** Sub-interpreters (3.8+ have a module to make one). */
+const withSubinterpreters = pythons.filter((p) => p.source === 'pyenv' && ['3.8', '3.12', '3.13'].includes(p.minor));
+
+for (const py of withSubinterpreters) {
+  test.serial(`threads of a sub-interpreter ${py.label}`, async (t) => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(py.path, [path.join(__dirname, '../../test/fixtures/python/subinterp.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.teardown(() => child.kill('SIGKILL'));
+    await new Promise((r) => child.stdout.once('data', r));
+    const mem = new ProcMemory(child.pid!);
+    t.teardown(() => mem.close());
+    const p = openPython(child.pid!, mem);
+    const stacks = p.capture().map((r) => p.resolve(r));
+    t.true(stacks.some((s) => JSON.stringify(asTuples(s)) === JSON.stringify([['<string>', 'in_sub', 3], ['<string>', '<module>', 4]])),
+      JSON.stringify(stacks.map(asTuples)));
+    t.true(stacks.every((s) => !s.error));
+  });
+}
+
 function libpythonOf(py: Interpreter): string {
   const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
   const name = fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f));
