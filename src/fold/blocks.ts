@@ -16,7 +16,8 @@ export interface Block {
   len: number;
   /** The block's bytes, to tell apart blocks that share a key. */
   bytes: Buffer;
-  /** Counts by root frame ('' for none). */
+  /** Count with no root frame (pysample's default), and counts by root frame. */
+  plain: number;
   counts: Map<string, number>;
   /** Listed in the prediction index. */
   predictable: boolean;
@@ -94,7 +95,7 @@ export class BlockCache {
     const key = keyOf(buf, start, end);
     const bytes = Buffer.allocUnsafe(end - start);
     buf.copy(bytes, 0, start, end);
-    const b: Block = { frames, lines, len: end - start, bytes, counts: new Map(), predictable: false };
+    const b: Block = { frames, lines, len: end - start, bytes, plain: 0, counts: new Map(), predictable: false };
     const map = (this.maps[kind] ??= new Map());
     const list = map.get(key);
     if (list) list.push(b);
@@ -108,7 +109,10 @@ export class BlockCache {
     for (const map of this.maps) {
       if (!map) continue;
       for (const list of map.values()) {
-        for (const b of list) for (const [root, n] of b.counts) this.stacks.add(root, b.frames, n);
+        for (const b of list) {
+          if (b.plain !== 0) this.stacks.add('', b.frames, b.plain);
+          for (const [root, n] of b.counts) this.stacks.add(root, b.frames, n);
+        }
       }
       map.clear();
     }
@@ -119,7 +123,8 @@ export class BlockCache {
 
 /** Adds n to a block's count under a root. */
 export function count(b: Block, root: string, n: number): void {
-  b.counts.set(root, (b.counts.get(root) ?? 0) + n);
+  if (root === '') b.plain += n;
+  else b.counts.set(root, (b.counts.get(root) ?? 0) + n);
 }
 
 /**

@@ -27,6 +27,9 @@ interface Args {
   'short-paths': boolean;
 }
 
+/** Bytes per read: large reads keep syscalls and awaits few next to the folding. */
+const READ_SIZE = 4 * 1024 * 1024;
+
 export const spec: ToolSpec<Args> = {
   name: 'pyfold',
   usage:
@@ -80,7 +83,7 @@ async function run(args: Args, out: Output): Promise<void> {
   if (args.inline) opts.inline = addr2lineResolver(args.context);
   const bad = new BadLines('pyfold');
   const folder = new Folder(opts, bad, { file: 'stdin', line: 0 });
-  const scanner = new Scanner(folder, bad);
+  const scanner = new Scanner(folder, bad, undefined, READ_SIZE);
   const files = args.files.length ? args.files : ['-'];
   for (const name of files) {
     folder.where.file = inputName(name);

@@ -27,21 +27,21 @@ export class HeaderCache {
 
   /** The header in buf[start, end), or null when the line is not one here (a folded line, say). */
   get(buf: Buffer, start: number, end: number): Header | null {
-    const ts = timestamp(buf, start, end);
-    if (ts === null) return parse(buf.toString('latin1', start, end));
-    const [t0, t1] = ts;
-    const key = fnv(buf, t1, end, fnv(buf, start, t0, t0 - start));
+    const c = timestampEnd(buf, start, end);
+    const t0 = c < 0 ? -1 : timestampStart(buf, start, c);
+    if (t0 < 0) return parse(buf.toString('latin1', start, end));
+    const key = fnv(buf, c, end, fnv(buf, start, t0, t0 - start));
     const list = this.map.get(key);
     if (list) {
-      for (const e of list) if (same(e.bytes, buf, start, t0, t1, end)) return e.header;
+      for (const e of list) if (same(e.bytes, buf, start, t0, c, end)) return e.header;
     }
     const h = parse(buf.toString('latin1', start, end));
-    if (h === null || h.idEnd > t0 - start || (h.eventAt !== -1 && h.eventAt < t1 - start)) return h;
+    if (h === null || h.idEnd > t0 - start || (h.eventAt !== -1 && h.eventAt < c - start)) return h;
     if (this.size++ > MAX_ENTRIES) {
       this.map.clear();
       this.size = 0;
     }
-    const bytes = Buffer.concat([buf.subarray(start, t0), buf.subarray(t1, end)]);
+    const bytes = Buffer.concat([buf.subarray(start, t0), buf.subarray(c, end)]);
     const entry = { bytes, header: h };
     if (list) list.push(entry);
     else this.map.set(key, [entry]);
@@ -62,24 +62,24 @@ function parse(line: string): Header | null {
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
-/** [start, end) of the timestamp `DIGITS.DIGITS` before the first `: `, after a blank; null if none. */
-function timestamp(buf: Buffer, start: number, end: number): [number, number] | null {
-  let c = -1;
+/** Where the first `: ` (or colon and tab) is: the end of the timestamp in perf's and pysample's headers; -1 if none. */
+function timestampEnd(buf: Buffer, start: number, end: number): number {
   for (let i = start; i + 1 < end; i++) {
-    if (buf[i] === 0x3a && (buf[i + 1] === 0x20 || buf[i + 1] === 0x09)) {
-      c = i;
-      break;
-    }
+    if (buf[i] === 0x3a && (buf[i + 1] === 0x20 || buf[i + 1] === 0x09)) return i;
   }
-  if (c < 0) return null;
+  return -1;
+}
+
+/** Where the timestamp `DIGITS.DIGITS` that ends at c starts, after a blank; -1 if it is not one. */
+function timestampStart(buf: Buffer, start: number, c: number): number {
   let i = c - 1;
   while (i >= start && isDigit(buf[i]!)) i--;
-  if (i === c - 1 || i < start || buf[i] !== 0x2e) return null;
+  if (i === c - 1 || i < start || buf[i] !== 0x2e) return -1;
   const dot = i;
   i--;
   while (i >= start && isDigit(buf[i]!)) i--;
-  if (i === dot - 1 || i < start || (buf[i] !== 0x20 && buf[i] !== 0x09)) return null;
-  return [i + 1, c];
+  if (i === dot - 1 || i < start || (buf[i] !== 0x20 && buf[i] !== 0x09)) return -1;
+  return i + 1;
 }
 
 function fnv(buf: Buffer, start: number, end: number, seed: number): number {
