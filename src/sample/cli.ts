@@ -23,8 +23,8 @@ for pyfold. -p attaches to a running process; -t (or --) launches CMD and sample
 exits: everything after -t belongs to CMD.`;
 
 const EPILOG = `A thread is idle when the OS reported it as not running (state other than R in
-/proc/PID/task/TID/stat, read just before the sample). The target is stopped with PTRACE_INTERRUPT
-only while its stacks are copied, then resumed; pysample never writes to it. SIGINT, SIGTERM and
+/proc/PID/task/TID/stat, read just before the sample). Running threads are stopped with
+PTRACE_INTERRUPT only while their stacks are copied, then resumed; pysample never writes to the target. SIGINT, SIGTERM and
 SIGHUP end the run cleanly (with -t they go to CMD first, as a shell would pass them).`;
 
 function options(y: Argv): Argv<RawArgs> {
@@ -43,6 +43,8 @@ function options(y: Argv): Argv<RawArgs> {
     .example('$0 -p 9876 | pyfold | pyfilter -x | pyflamegraph > app.svg', 'one second into a flame graph')
     .example('$0 -r 0.001 -t python3 job.py --full', 'launch job.py and sample it every 1 ms until it exits')
     .example('$0 -x --gil -p 9876 -s 10', 'only the thread that holds the GIL, no idle samples')
+    .example('$0 --nonblocking -q -p 9876 -s 60 > app.raw', 'never stop the target; nothing on stderr')
+    .example('$0 --threads -- python3 job.py', "launch with --; pyflame's --threads is accepted (all threads are sampled)")
     .epilog(EPILOG) as unknown as Argv<RawArgs>;
 }
 

@@ -80,15 +80,18 @@ export async function launch(command: string[], samplesOnStdout: boolean): Promi
  */
 export async function whenReady<T>(child: Launched, open: () => T, timeoutMs = 10000): Promise<T> {
   const until = performance.now() + timeoutMs;
+  let last = '';
   for (;;) {
+    const exitedBefore = child.exited;
     try {
       return open();
     } catch (err) {
       // Half-started processes fail in many ways (files not there yet, memory
-      // being mapped); only the last failure counts.
+      // being mapped); the last failure seen while the command ran is the one to tell.
       const msg = err instanceof ToolError ? err.message : `cannot read pid ${child.pid}: ${(err as Error).message}`;
-      if (child.exited) throw new ToolError(`${msg}; the command ended (${child.how}) before it could be sampled`);
-      if (performance.now() > until) throw new ToolError(msg);
+      if (!exitedBefore || !last) last = msg;
+      if (child.exited) throw new ToolError(`${last}; the command ended (${child.how}) before it could be sampled`);
+      if (performance.now() > until) throw new ToolError(last);
     }
     await sleep(15);
   }
