@@ -352,3 +352,28 @@ test('the pointer scan rejects structs that merely point at each other', (t) => 
   t.deepEqual(tried, [FAKE, INTERP]);
   t.deepEqual(hit, { interp: INTERP, at: 0x10008 });
 });
+
+test('≤3.10 frames sharing a page cost one read; a frame across a page end is read alone', (t) => {
+  const mem = new FakeMemory();
+  mem.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
+  const ts = mem.alloc(TS, 512);
+  ts.writeBigUInt64LE(BigInt(INTERP), L310.tstate.interp);
+  ts.writeBigUInt64LE(BigInt(FRAMES), L310.tstate.frame);
+  const f = L310.frame as { back: number; code: number; lasti: number };
+  const pages = mem.alloc(FRAMES, 8192);
+  const at = [0, 512, 1024, 4096 - 64, 4096 + 256]; // the fourth crosses into the second page
+  at.forEach((o, i) => {
+    pages.writeBigUInt64LE(BigInt(CODE + i), o + f.code);
+    pages.writeInt32LE(i, o + f.lasti);
+    pages.writeBigUInt64LE(i + 1 < at.length ? BigInt(FRAMES + at[i + 1]!) : 0n, o + f.back);
+  });
+  const frameReads: number[] = [];
+  const read = mem.read.bind(mem);
+  mem.read = (addr, len) => {
+    if (addr >= FRAMES && addr < FRAMES + 8192) frameReads.push(addr - FRAMES);
+    return read(addr, len);
+  };
+  const raw = reader(mem).capture()[0]!;
+  t.deepEqual(raw.frames, at.flatMap((_, i) => [CODE + i, i * 2, 0]));
+  t.deepEqual(frameReads, [0, 4096 - 64, 4096]);
+});

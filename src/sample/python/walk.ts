@@ -24,22 +24,44 @@ export function walkFrames(mem: Memory, l: Layout, first: number, out: number[],
     : walkInterpreter(mem, l.frame, frameSpan(l), first, out, copy);
 }
 
-/** ≤3.10: PyFrameObject → f_back. */
+const PAGE = 4096;
+
+/** ≤3.10: PyFrameObject → f_back. Frame objects are separate heap objects, but consecutive
+ *  calls' frames are often allocated side by side, so whole pages are read (a page is mapped
+ *  entirely or not at all) and frames on an already-read page cost nothing. */
 function walkObjects(mem: Memory, f: ObjectFrame, span: number, first: number, out: number[]): string | undefined {
   const seen = new Set<number>();
+  const pages = new Map<number, Buffer>();
   for (let addr = first, n = 0; addr !== 0; n++) {
     if (n >= MAX_FRAMES) return `more than ${MAX_FRAMES} frames (truncated)`;
     if (!isPtr(addr)) return `bad frame pointer 0x${addr.toString(16)}`;
     if (seen.has(addr)) return 'frame chain loops';
     seen.add(addr);
-    let b: Buffer;
-    try {
-      b = mem.read(addr, span);
-    } catch {
-      return `frame at 0x${addr.toString(16)} unreadable`;
+    const page = addr - (addr % PAGE);
+    let b: Buffer | undefined;
+    let o = 0;
+    if (addr + span <= page + PAGE) {
+      b = pages.get(page);
+      if (!b) {
+        try {
+          b = mem.read(page, PAGE);
+          pages.set(page, b);
+        } catch {
+          b = undefined; // fall back to the frame alone
+        }
+      }
+      o = addr - page;
     }
-    out.push(ptr(b, f.code), b.readInt32LE(f.lasti) * f.lastiUnit, 0);
-    addr = ptr(b, f.back);
+    if (!b) {
+      try {
+        b = mem.read(addr, span);
+        o = 0;
+      } catch {
+        return `frame at 0x${addr.toString(16)} unreadable`;
+      }
+    }
+    out.push(ptr(b, o + f.code), b.readInt32LE(o + f.lasti) * f.lastiUnit, 0);
+    addr = ptr(b, o + f.back);
   }
   return undefined;
 }
