@@ -142,3 +142,22 @@ run('--nameattr: a custom tooltip is shown and searched; a link is followed, Ctr
   t.deepEqual(errors, []);
   await page.close();
 });
+
+run('non-ASCII names, written as character references by --encoding=US-ASCII, are cut by character', async (t) => {
+  const input = fixture('unicode.folded');
+  const stacks = b.readFolded(input);
+  const { page, errors } = await b.open(browser, await rendered(input, ['--encoding=US-ASCII', '--fontsize=40', '--height=48'], 'unicode'));
+  for (const s of stacks) {
+    const title = b.tooltip(stacks, s.frames);
+    await (await b.frame(page, title)).hover();
+    t.is(await page.textContent('#details'), `Function: ${title}`);
+  }
+  await (await b.frame(page, b.tooltip(stacks, ['main']))).click();
+  for (const f of (await b.frames(page)).filter((g) => !g.hidden && !g.title.startsWith('all ('))) {
+    t.is(f.label, b.fit(nameOf(f.title), f.width, 40), f.title);
+    t.false(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(f.label), `half a surrogate pair in ${f.label}`);
+  }
+  t.true((await b.frames(page)).some((f) => f.label.endsWith('..') && /\u{10400}/u.test(f.label)));
+  t.deepEqual(errors, []);
+  await page.close();
+});

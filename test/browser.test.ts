@@ -44,6 +44,8 @@ test('the script and stylesheet can be embedded verbatim in CDATA and in HTML', 
     const text = fs.readFileSync(path.join(b.ROOT, 'src/svg/assets', asset), 'utf8');
     t.false(text.includes(']]>'), asset);
     t.notRegex(text, /<\/(script|style)/i, asset);
+    // ASCII only, so that it embeds unchanged in an SVG of any --encoding.
+    t.notRegex(text, /[^\x00-\x7f]/, asset);
   }
 });
 
