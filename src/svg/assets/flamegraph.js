@@ -414,12 +414,13 @@
     else if (id === "ignorecase") toggleCase();
   }
 
+  // F3 or Ctrl-F (Cmd-F) searches, Ctrl-I (Cmd-I) toggles case sensitivity.
   function onKey(e) {
-    var key = (e.key || "").toLowerCase();
-    if (key === "f3" || e.keyCode === 114 || (e.ctrlKey && (key === "f" || e.keyCode === 70))) {
+    var key = (e.key || "").toLowerCase(), mod = e.ctrlKey || e.metaKey;
+    if (key === "f3" || e.keyCode === 114 || (mod && (key === "f" || e.keyCode === 70))) {
       e.preventDefault();
       promptSearch();
-    } else if (e.ctrlKey && (key === "i" || e.keyCode === 73)) {
+    } else if (mod && (key === "i" || e.keyCode === 73)) {
       e.preventDefault();
       toggleCase();
     }
