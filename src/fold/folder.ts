@@ -17,9 +17,9 @@ import { Stacks } from './stacks';
 
 const BLANK = /^[\t\n\v\f\r ]/;
 const END_OF_RECORD = Buffer.from('\n\n', 'latin1');
-/** A frame of a folded stack that frameName would change: one ending in blanks and a number. */
 /** Frame lines cached before that cache starts over (memory bound). */
 const MAX_FRAME_CACHE = 200_000;
+/** A frame of a folded stack that frameName would change: one ending in blanks and a number. */
 const NEEDS_NAME = /\s\d+(?:\.\d*)?(?:;|$)/;
 
 export class Folder {
@@ -46,10 +46,10 @@ export class Folder {
   private skipping = false;
   /** A line that reads both as a folded line and as a header, until the next line tells which. */
   private undecided: string | null = null;
-  // Frame blocks already folded, one cache per (java, python) combination.
+  // The whole-record path: frame blocks and headers already parsed.
   private readonly blocks = new BlockCache(this.stacks);
   private readonly headers = new HeaderCache();
-  /** Frame lines already folded (innermost name first), for blocks not seen before. */
+  /** Frame lines already folded (innermost name first), for blocks not seen before; one map per (java, python). */
   private readonly frameCache = [0, 1, 2, 3].map(() => new Map<string, string[]>());
   private frameCacheSize = 0;
 
