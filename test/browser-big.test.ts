@@ -48,7 +48,7 @@ run(`a ${STACKS.toLocaleString('en-US')}-stack flame graph opens, zooms and sear
   const started = Date.now();
   const opened = await b.open(browser, svg);
   const openMs = Date.now() - started;
-  const { page, errors, answers } = opened;
+  const { page, errors, answers, requests } = opened;
   t.true(openMs < OPEN_LIMIT_MS, `opening took ${openMs} ms`);
 
   // The widest frame three levels above the root: a big subtree to zoom into.
@@ -106,5 +106,6 @@ run(`a ${STACKS.toLocaleString('en-US')}-stack flame graph opens, zooms and sear
 
   t.log(steps.map(([name, ms]) => `${name} ${ms} ms`).join(', '));
   t.deepEqual(errors, []);
+  t.deepEqual(requests, []);
   await page.close();
 });

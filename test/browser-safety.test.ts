@@ -53,7 +53,7 @@ function intrusions(page: b.Opened['page']) {
 const clean = { parsed: true, sentinel: null, scripts: 0, handlers: [], foreign: 0 };
 
 run('hostile names, title, subtitle and notes are shown as text and never run', async (t) => {
-  const { page, dialogs, errors, answers } = await b.open(browser, svg);
+  const { page, dialogs, errors, answers, requests } = await b.open(browser, svg);
   t.deepEqual(await intrusions(page), clean);
   if (!(await intrusions(page)).parsed) return;
   t.is(await page.textContent('#title'), TITLE);
@@ -87,6 +87,7 @@ run('hostile names, title, subtitle and notes are shown as text and never run', 
   t.deepEqual(dialogs.filter((d) => !d.startsWith('prompt: ')), []);
   t.is(dialogs.length, 2);
   t.deepEqual(errors, []);
+  t.deepEqual(requests, []);
   await page.close();
 });
 

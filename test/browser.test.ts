@@ -66,7 +66,7 @@ const ALL = `all (${b.total(stacks).toLocaleString('en-US')} samples, 100%)`;
 const expectedLabel = (f: b.FrameState): string => (f.title === ALL ? '' : b.fit(nameOf(f.title), f.width));
 
 run('hovering a frame shows its name, count and percentage; leaving it clears them', async (t) => {
-  const { page, errors } = await b.open(browser, svg.plain);
+  const { page, errors, requests } = await b.open(browser, svg.plain);
   for (const title of [ALL, ...framePaths().map(tip)]) {
     await (await b.frame(page, title)).hover();
     t.is(await page.textContent('#details'), `Function: ${title}`);
@@ -74,6 +74,7 @@ run('hovering a frame shows its name, count and percentage; leaving it clears th
   await page.mouse.move(600, 5);
   t.is(await page.textContent('#details'), ' ');
   t.deepEqual(errors, []);
+  t.deepEqual(requests, []); // nothing loaded from anywhere: fonts, images, scripts
   await page.close();
 });
 

@@ -78,13 +78,18 @@ export interface Opened {
   errors: string[];
   /** Answers for the next prompt() calls, in order; a prompt with none left is dismissed. */
   answers: string[];
+  /** URLs the page requested besides the SVG itself: there should be none, local or remote. */
+  requests: string[];
 }
 
 /** Opens an SVG file (with an optional "?query") in a new tab. */
 export async function open(browser: Browser, file: string, query = ''): Promise<Opened> {
   const page = await browser.context.newPage();
   page.setDefaultTimeout(15_000);
-  const opened: Opened = { page, dialogs: [], errors: [], answers: [] };
+  const opened: Opened = { page, dialogs: [], errors: [], answers: [], requests: [] };
+  page.on('request', (r) => {
+    if (!r.isNavigationRequest()) opened.requests.push(r.url());
+  });
   page.on('dialog', (d) => {
     opened.dialogs.push(`${d.type()}: ${d.message()}`);
     const answer = opened.answers.shift();
