@@ -1,8 +1,9 @@
 // _Py_DebugOffsets: the 3.13 description read from a real 3.13 libpython must
 // give exactly the verified 3.13 table; a synthetic 3.14 process image, laid
-// out from the published 3.14 struct (field positions as in CPython 3.14.0's
-// pycore_debug_offsets.h), must be walked and decoded with no 3.14 table; an
-// unknown debug-offsets version must fail naming the version.
+// out from the published 3.14 struct (field positions follow the field order of
+// CPython 3.14.0's headers; no 3.14 build is installed to check them against),
+// must be walked and decoded with no 3.14 table; an unknown debug-offsets
+// version must fail naming the version.
 
 import test from 'ava';
 import * as fs from 'node:fs';

@@ -75,8 +75,9 @@ export const DEBUG_LAYOUTS: Record<string, DebugDescription> = {
     },
     traits: { skipOwners: [3], ownerGenerator: 1, tagBits: 0, firstTraceable: 184 },
   },
-  // 3.14.0 Include/internal/pycore_debug_offsets.h: threads_main, code_object_generation,
-  // tlbc_generation, stackpointer, tlbc_index, co_tlbc and set_object were inserted.
+  // 3.14.0 Include/internal/pycore_debug_offsets.h (positions from the headers' field order, not
+  // yet checked on a 3.14 build): threads_main, code_object_generation, tlbc_generation,
+  // stackpointer, tlbc_index, co_tlbc and set_object were inserted.
   '3.14': {
     shape: {
       size: 760, interpretersHead: 40,
