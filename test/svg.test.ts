@@ -4,7 +4,9 @@
 import test from 'ava';
 import { diffColor, frameColor, namehash, seededRand } from '../src/svg/color';
 import { fixed, perlNumber, withCommas } from '../src/svg/format';
-import { compareCodePoints, StackReader, splitFrames } from '../src/svg/input';
+import { StackReader, splitFrames } from '../src/svg/input';
+import { compareCodePoints } from '../src/svg/order';
+import { StackTable } from '../src/svg/stacks';
 import { label } from '../src/svg/layout';
 import { markWakers, mergeStacks } from '../src/svg/merge';
 import { extraAttrs, parseNameAttr, parsePaletteMap, formatPaletteMap, unsafeUrl } from '../src/svg/nameattr';
@@ -128,27 +130,37 @@ test('input parsing: counts, differential lines, reverse, sort order as Perl', (
   for (const l of ['a;b 3', 'a;b.x 1', 'a;b;c 2', 'x 1.5 2.5', '# meta 5', '', 'junk', ' 4']) r.add(l, where);
   const res = r.finish(false);
   t.deepEqual(bad, ['junk']);
-  t.deepEqual(res.records.map((x) => x.key), [' 4', 'a;b 3', 'a;b.x 1', 'a;b;c 2', 'x 1.5 2.5']);
+  const text = (i: number): string => res.table.stackText(i) + res.table.tail[i];
+  t.deepEqual(res.order.map(text), [' 4', 'a;b 3', 'a;b.x 1', 'a;b;c 2', 'x 1.5 2.5']);
   t.is(res.total, 3 + 1 + 2 + 2.5 + 4);
-  t.is(res.records[4]!.delta, 1);
+  t.is(res.table.delta[res.order[4]!], 1);
   const rev = new StackReader({ reverse: true }, () => {});
   rev.add('a;b;c 2', where);
   rev.add('a;b;; 1', where);
-  t.deepEqual(rev.finish(false).records.map((x) => x.stack), ['b;a', 'c;b;a']);
+  const rres = rev.finish(false);
+  t.deepEqual(rres.order.map((i) => rres.table.stackText(i)), ['b;a', 'c;b;a']);
   t.deepEqual(splitFrames('a;;b;;'), ['a', '', 'b']);
   t.true(compareCodePoints('\uffff', '𐐀') < 0); // U+FFFF < U+10400, unlike UTF-16 order
   t.true(compareCodePoints('a', 'ab') < 0);
 });
 
 test('merging: adjacent equal stacks merge, a frame seen again after a sibling is new', (t) => {
-  const rec = (stack: string, count: number, delta = NaN) => ({ key: stack, stack, count, delta });
-  const f = mergeStacks([rec('a;b', 3), rec('a;b.x', 1), rec('a;b;c', 2)], { minTime: 0, chain: false });
+  const table = (lines: [string, number, number?][]): StackTable => {
+    const tb = new StackTable();
+    for (const [stack, count, delta] of lines) tb.add(splitFrames(stack), ' ', count, delta ?? NaN);
+    return tb;
+  };
+  const all = (tb: StackTable): number[] => Array.from({ length: tb.size }, (_, i) => i);
+  const t1 = table([['a;b', 3], ['a;b.x', 1], ['a;b;c', 2]]);
+  const f = mergeStacks(t1, all(t1), { minTime: 0, chain: false });
   const frames = f.name.map((n, i) => `${n}@${f.depth[i]}:${f.start[i]}-${f.end[i]}`).sort();
   t.deepEqual(frames, ['@0:0-6', 'a@1:0-6', 'b.x@2:3-4', 'b@2:0-3', 'b@2:4-6', 'c@3:4-6']);
   t.is(f.maxDepth, 3);
-  const narrow = mergeStacks([rec('a;b', 99), rec('a;c', 1)], { minTime: 2, chain: false });
+  const t2 = table([['a;b', 99], ['a;c', 1]]);
+  const narrow = mergeStacks(t2, all(t2), { minTime: 2, chain: false });
   t.deepEqual(narrow.name.slice().sort(), ['', 'a', 'b']);
-  const diff = mergeStacks([rec('a;b', 5, 2), rec('a;c', 5, -1)], { minTime: 0, chain: false });
+  const t3 = table([['a;b', 5, 2], ['a;c', 5, -1]]);
+  const diff = mergeStacks(t3, all(t3), { minTime: 0, chain: false });
   const delta = Object.fromEntries(diff.name.map((n, i) => [n, diff.delta[i]]));
   t.deepEqual(delta, { '': 0, a: 0, b: 2, c: -1 });
   t.is(markWakers('off;cpu;--;waker;w2'), 'off;cpu;--;waker_[w];w2_[w]');

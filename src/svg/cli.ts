@@ -176,7 +176,7 @@ async function run(a: Args, out: Output): Promise<void> {
   if (read.total === 0) {
     emit(errorDocument(o));
     await out.end();
-    const why = read.records.length ? 'all counts are 0' : 'no line of the form "frame;frame;... count"';
+    const why = read.table.size ? 'all counts are 0' : 'no line of the form "frame;frame;... count"';
     throw new ToolError(`no valid input: ${why} (wrote an SVG that says so)`);
   }
   const report = render(read, o, assets, { nameAttr, paletteMap }, emit);

@@ -7,24 +7,17 @@
 //
 // flamegraph.pl sorts whole lines as strings (so "a;b 5" sorts before
 // "a;b;c 1" but after "a;b!x 1"), then merges runs of equal leading frames.
-// Sorting the same strings the same way reproduces its frame order exactly.
+// Each stack keeps what it needs to sort the same way (order.ts): its frames
+// and the rest of its line after them.
 
 import { type Location, parseFolded, isComment, formatCount } from '../tool';
-
-/** One input line that holds a stack. */
-export interface StackRecord {
-  /** What the line sorts by: the line itself, or the rewritten line with --reverse. */
-  key: string;
-  /** Frames joined by ';', root first. */
-  stack: string;
-  /** The count that gives the width (the second count of a differential line). */
-  count: number;
-  /** after - before for a differential line, else NaN. */
-  delta: number;
-}
+import { sortedOrder } from './order';
+import { StackTable } from './stacks';
 
 export interface ReadResult {
-  records: StackRecord[];
+  table: StackTable;
+  /** Stack indexes in merge order: sorted, or as read for a flame chart. */
+  order: number[];
   /** Sum of the counts: the width of the root. */
   total: number;
   /** Largest |delta| of any line, at least 1 (colour scale of differential graphs). */
@@ -35,7 +28,7 @@ export interface ReadResult {
 export type BadLine = (where: Location, line: string, reason: string) => void;
 
 export class StackReader {
-  private readonly records: StackRecord[] = [];
+  private readonly table = new StackTable();
   private total = 0;
   private maxDelta = 1;
 
@@ -62,6 +55,8 @@ export class StackReader {
       delta = count - before.count;
       if (Math.abs(delta) > this.maxDelta) this.maxDelta = Math.abs(delta);
     }
+    // The sort key: the line itself, or, with --reverse, the line rewritten
+    // with the frames reversed (as flamegraph.pl rewrites it).
     let key = line;
     if (this.opts.reverse) {
       stack = splitFrames(stack).reverse().join(';');
@@ -69,14 +64,17 @@ export class StackReader {
         ? `${stack} ${formatCount(count)}`
         : `${stack} ${formatCount(count - delta)} ${formatCount(count)}`;
     }
-    this.records.push({ key, stack, count, delta });
+    const frames = splitFrames(stack);
+    let joined = frames.length > 0 ? frames.length - 1 : 0;
+    for (const f of frames) joined += f.length;
+    this.table.add(frames, key.slice(joined), count, delta);
     this.total += count;
   }
 
   /** The records in merge order: sorted as flamegraph.pl sorts, or as read (flame chart). */
   finish(flamechart: boolean): ReadResult {
-    if (!flamechart) sortByKey(this.records);
-    return { records: this.records, total: this.total, maxDelta: this.maxDelta };
+    const order = flamechart ? Array.from({ length: this.table.size }, (_, i) => i) : sortedOrder(this.table);
+    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta };
   }
 }
 
@@ -116,38 +114,4 @@ export function splitFrames(stack: string): string[] {
   const frames = stack.split(';');
   while (frames.length > 0 && frames[frames.length - 1] === '') frames.pop();
   return frames;
-}
-
-/**
- * Sorts by Unicode code point, as Perl compares strings. JavaScript compares
- * UTF-16 units, which differs only between characters above U+FFFF and
- * U+E000..U+FFFF, so the slower comparison runs only when both occur.
- */
-function sortByKey(records: StackRecord[]): void {
-  let astral = false;
-  let highBmp = false;
-  for (const r of records) {
-    if (!/[\ud800-\uffff]/.test(r.key)) continue;
-    if (/[\ud800-\udfff]/.test(r.key)) astral = true;
-    if (/[\ue000-\uffff]/.test(r.key)) highBmp = true;
-  }
-  if (astral && highBmp) {
-    records.sort((a, b) => compareCodePoints(a.key, b.key));
-  } else {
-    records.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-}
-
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1; // a surrogate stands for a code point above any BMP one
-    return x - y;
-  }
-  return a.length - b.length;
 }

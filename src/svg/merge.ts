@@ -1,6 +1,6 @@
-// Merges stack records into frames, the way flamegraph.pl's flow() does.
+// Merges stacks into frames, the way flamegraph.pl's flow() does.
 //
-// Records arrive in merge order (sorted, or input order for a flame chart).
+// Stacks arrive in merge order (sorted, or input order for a flame chart).
 // A frame stays open while consecutive stacks share it and every frame below
 // it; when the next stack differs at depth d, the frames from the top down to
 // d close, and the new stack's frames from d up open. So identical stacks
@@ -9,9 +9,8 @@
 // along as the sum of the counts seen so far; a frame spans [start, end).
 
 import { perlNumber } from './format';
-import type { StackRecord } from './input';
-
-const SEMI = 0x3b;
+import { splitFrames } from './input';
+import type { StackTable } from './stacks';
 
 /** The frames that are wide enough to draw, as parallel arrays. */
 export interface Frames {
@@ -32,16 +31,15 @@ export interface MergeOptions {
   chain: boolean;
 }
 
-export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions): Frames {
+const ROOT = -1; // frame id of the root
+
+export function mergeStacks(table: StackTable, order: readonly number[], opts: MergeOptions): Frames {
   const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
-  // The open frames are those of the previous stack, depth 0 (root) to
-  // depth open-1; frame d >= 1 is prev[frameEnd[d-1]+1 .. frameEnd[d]).
-  // Names are cut out only for frames that are kept: most are too narrow.
-  let prev = '';
-  const frameEnd: number[] = [-1];
-  let open = 0;
+  // Open frames by depth: id, start time, delta. Depth 0 is the root.
+  const openId: number[] = [];
   const openStart: number[] = [];
   const openDelta: number[] = [];
+  let open = 0;
   let time = 0;
 
   // flamegraph.pl keys merged frames by (name, depth, end time). A frame of
@@ -49,12 +47,12 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
   // earlier frame of the same name and depth it takes that frame's place
   // (leaving it zero wide). Only zero counts make this happen, so it is
   // tracked only then.
-  const zeroCounts = records.some((r) => r.count === 0);
+  const zeroCounts = table.count.some((c) => c === 0);
   let closedAt = NaN;
-  let closed: { depth: number; name: string; index: number }[] = [];
+  let closed: { depth: number; id: number; index: number }[] = [];
   let removed = false;
 
-  const nameAt = (i: number): string => (i === 0 ? '' : prev.slice(frameEnd[i - 1]! + 1, frameEnd[i]!));
+  const nameOf = (id: number): string => (id === ROOT ? '' : table.names[id]!);
   const close = (downTo: number): void => {
     // flamegraph.pl reads a frame's end back from its key, where the time was
     // printed with 15 significant digits; fractional counts show the rounding.
@@ -67,8 +65,8 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
           closed = [];
           closedAt = time;
         }
-        const name = nameAt(i);
-        const hit = start === time ? closed.find((c) => c.depth === i && c.name === name) : undefined;
+        const id = openId[i]!;
+        const hit = start === time ? closed.find((c) => c.depth === i && c.id === id) : undefined;
         if (hit) {
           if (hit.index >= 0 && keep) {
             out.start[hit.index] = time;
@@ -80,10 +78,10 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
           }
           continue;
         }
-        closed.push({ depth: i, name, index: keep ? out.name.length : -1 });
+        closed.push({ depth: i, id, index: keep ? out.name.length : -1 });
       }
       if (keep) {
-        out.name.push(nameAt(i));
+        out.name.push(nameOf(openId[i]!));
         out.depth.push(i);
         out.start.push(start);
         out.end.push(end);
@@ -93,43 +91,32 @@ export function mergeStacks(records: readonly StackRecord[], opts: MergeOptions)
     open = downTo;
   };
 
-  for (const r of records) {
-    const stack = opts.chain ? markWakers(r.stack) : r.stack;
-    // Frames end where only ';'s are left (Perl's split drops trailing empty fields).
-    let end = stack.length;
-    while (end > 0 && stack.charCodeAt(end - 1) === SEMI) end--;
-    // Frames shared with the previous stack: "the first k frames are equal"
-    // holds up to some k, so binary search for it.
-    let lo = 0;
-    let hi = open - 1;
-    while (lo < hi) {
-      const k = (lo + hi + 1) >> 1;
-      const e = frameEnd[k]!;
-      const shared =
-        // (=== of two slices compares natively; startsWith is far slower here)
-        frameEnd[k - 1]! + 1 < end && (e === stack.length || stack.charCodeAt(e) === SEMI) && stack.slice(0, e) === prev.slice(0, e);
-      if (shared) lo = k;
-      else hi = k - 1;
-    }
-    const same = open > 0 ? lo + 1 : 0;
+  // --colors chain rewrites the frames (after sorting, as flamegraph.pl does),
+  // on the stack as written: trailing ';'s (kept at the start of the tail) count.
+  const chained = (s: number): number[] => {
+    const written = table.stackText(s) + /^;*/.exec(table.tail[s]!)![0];
+    return splitFrames(markWakers(written)).map((f) => table.intern(f));
+  };
+
+  for (const s of order) {
+    const ids = opts.chain ? chained(s) : null;
+    const depth = ids ? ids.length : table.depth[s]!;
+    const frame = (k: number): number => (ids ? ids[k]! : table.frame(s, k));
+    let same = open > 0 ? 1 : 0;
+    while (same < open && same <= depth && openId[same] === frame(same - 1)) same++;
     close(same);
-    prev = stack;
-    let depth = Math.max(same - 1, 0); // deepest frame of this stack so far (0: the root)
-    let pos = depth >= 1 ? frameEnd[depth]! + 1 : 0;
-    while (pos < end) {
-      const semi = stack.indexOf(';', pos);
-      frameEnd[++depth] = semi === -1 ? stack.length : semi;
-      pos = frameEnd[depth]! + 1;
-    }
-    const hasDelta = !Number.isNaN(r.delta);
+    const count = table.count[s]!;
+    const delta = table.delta[s]!;
+    const hasDelta = !Number.isNaN(delta);
     for (let i = same; i <= depth; i++) {
+      openId[i] = i === 0 ? ROOT : frame(i - 1);
       openStart[i] = time;
       // Only the leaf gets the line's delta; every other frame opened by a
       // differential line gets 0 (flamegraph.pl's += on a fresh entry).
-      openDelta[i] = hasDelta ? (i === depth ? r.delta : 0) : NaN;
+      openDelta[i] = hasDelta ? (i === depth ? delta : 0) : NaN;
     }
     open = depth + 1;
-    time += r.count;
+    time += count;
   }
   close(0);
   return removed ? withoutRemoved(out) : withMaxDepth(out);

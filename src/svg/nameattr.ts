@@ -11,7 +11,7 @@
 // palette entries that are not colours are ignored.
 
 import { ToolError } from '../tool';
-import { compareCodePoints } from './input';
+import { compareCodePoints } from './order';
 
 /** Attributes flamegraph.pl uses: title, id, class, href, target, g_extra, a_extra. */
 export type NameAttrs = Readonly<Record<string, string>>;

@@ -1,4 +1,4 @@
-// From stack records to SVG text: the pure core of pyflamegraph. No I/O:
+// From stacks to SVG text: the pure core of pyflamegraph. No I/O:
 // the caller passes the assets and side files in and receives the document
 // through `emit`, in chunks of about 64 KiB.
 
@@ -46,7 +46,7 @@ export function render(
   }
   const palette = o.palette ?? (looksLikePython(stacksOf(read)) ? 'python' : 'hot');
   const { minTime } = scale(o, timeMax);
-  const frames = mergeStacks(read.records, { minTime, chain: palette === 'chain' });
+  const frames = mergeStacks(read.table, read.order, { minTime, chain: palette === 'chain' });
   const layout = makeLayout(o, timeMax, frames.maxDepth);
   const writer = new FrameWriter(o, layout, {
     palette,
@@ -69,7 +69,7 @@ export function render(
 }
 
 function* stacksOf(read: ReadResult): Iterable<string> {
-  for (const r of read.records) yield r.stack;
+  for (let i = 0; i < read.table.size; i++) yield read.table.stackText(i);
 }
 
 /**

@@ -1,0 +1,76 @@
+// The stacks of a profile, held compactly: every distinct frame name once,
+// each stack as a run of frame ids in one growing Int32Array. A 200 MB folded
+// file of deep Python stacks shrinks to a few tens of MB this way, and stacks
+// compare by integers instead of by long strings.
+
+export class StackTable {
+  /** Frame name of each id. */
+  readonly names: string[] = [];
+  // A null-prototype object: as a string-keyed dictionary it is about 1.5x
+  // faster than a Map here, and interning runs once per frame of the input.
+  private readonly index: Record<string, number> = Object.create(null);
+  private pool = new Int32Array(1 << 16);
+  private used = 0;
+  /** Per stack: where its frames start in the pool, and how many there are. */
+  readonly first: number[] = [];
+  readonly depth: number[] = [];
+  /** Per stack: the count that gives the width, and after - before (NaN if not differential). */
+  readonly count: number[] = [];
+  readonly delta: number[] = [];
+  /**
+   * Per stack: the rest of its sort key after the frames joined by ';'
+   * (" 12", or ";; 12" for a stack written with trailing ';'s).
+   */
+  readonly tail: string[] = [];
+
+  get size(): number {
+    return this.count.length;
+  }
+
+  /** The id of a frame name, adding it if new. */
+  intern(name: string): number {
+    let id = this.index[name];
+    if (id === undefined) {
+      id = this.names.length;
+      // Own copy: a name cut out of a line would keep the whole line in memory.
+      const own = name.length >= 13 ? Buffer.from(name, 'utf16le').toString('utf16le') : name;
+      this.names.push(own);
+      this.index[own] = id;
+    }
+    return id;
+  }
+
+  add(frames: readonly string[], tail: string, count: number, delta: number): void {
+    if (this.used + frames.length > this.pool.length) {
+      const bigger = new Int32Array(Math.max(this.pool.length * 2, this.used + frames.length));
+      bigger.set(this.pool.subarray(0, this.used));
+      this.pool = bigger;
+    }
+    this.first.push(this.used);
+    this.depth.push(frames.length);
+    for (const f of frames) this.pool[this.used++] = this.intern(f);
+    this.count.push(count);
+    this.delta.push(delta);
+    this.tail.push(tail.length >= 13 ? Buffer.from(tail, 'utf16le').toString('utf16le') : tail);
+  }
+
+  /** Frame id `k` (0 = outermost) of stack `i`. */
+  frame(i: number, k: number): number {
+    return this.pool[this.first[i]! + k]!;
+  }
+
+  /** The stack as text, frames joined by ';'. */
+  stackText(i: number): string {
+    const out: string[] = [];
+    for (let k = 0; k < this.depth[i]!; k++) out.push(this.names[this.frame(i, k)]!);
+    return out.join(';');
+  }
+
+  /** Stack `i`'s sort key after its first k frames joined by ';' (all of it for k = 0). */
+  keyAfter(i: number, k: number): string {
+    const out: string[] = [];
+    for (let j = k; j < this.depth[i]!; j++) out.push(this.names[this.frame(i, j)]!);
+    const sep = k > 0 && k < this.depth[i]! ? ';' : '';
+    return sep + out.join(';') + this.tail[i]!;
+  }
+}
