@@ -179,8 +179,12 @@ async function run(a: Args, out: Output): Promise<void> {
     const why = read.table.size ? 'all counts are 0' : 'no line of the form "frame;frame;... count"';
     throw new ToolError(`no valid input: ${why} (wrote an SVG that says so)`);
   }
-  const report = render(read, o, assets, { nameAttr, paletteMap }, emit);
+  const report = render(read, o, assets, { nameAttr, paletteMap });
   for (const w of report.warnings) process.stderr.write(`pyflamegraph: warning: ${w}\n`);
+  for (const chunk of report.chunks) {
+    emit(chunk);
+    await out.drain(); // a slow reader of a pipe holds us back instead of filling memory
+  }
   if (paletteMap) {
     try {
       fs.writeFileSync(PALETTE_FILE, formatPaletteMap(paletteMap));

@@ -1,6 +1,6 @@
 // From stacks to SVG text: the pure core of pyflamegraph. No I/O:
-// the caller passes the assets and side files in and receives the document
-// through `emit`, in chunks of about 64 KiB.
+// the caller passes the assets and side files in and takes the document as
+// chunks of about 64 KiB, at its own pace (a slow pipe reader).
 
 import type { Palette } from './color';
 import { FrameWriter, type FrameStyle } from './frame';
@@ -22,6 +22,8 @@ export interface RenderReport {
   frames: number;
   /** Notes for stderr, flamegraph.pl's diagnostics. */
   warnings: string[];
+  /** The document, made as it is read. */
+  chunks: Iterable<string>;
 }
 
 const CHUNK = 64 * 1024;
@@ -32,7 +34,6 @@ export function render(
   o: SvgOptions,
   assets: Assets,
   side: SideFiles,
-  emit: (s: string) => void,
 ): RenderReport {
   const warnings: string[] = [];
   const total = read.total;
@@ -56,16 +57,18 @@ export function render(
     paletteMap: side.paletteMap,
   });
 
-  let buf = head(o, layout, palette, assets);
-  for (const i of drawOrder(frames)) {
-    buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!);
-    if (buf.length >= CHUNK) {
-      emit(buf);
-      buf = '';
+  function* chunks(): Iterable<string> {
+    let buf = head(o, layout, palette, assets);
+    for (const i of drawOrder(frames)) {
+      buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!);
+      if (buf.length >= CHUNK) {
+        yield buf;
+        buf = '';
+      }
     }
+    yield buf + TAIL;
   }
-  emit(buf + TAIL);
-  return { palette, frames: frames.name.length, warnings };
+  return { palette, frames: frames.name.length, warnings, chunks: chunks() };
 }
 
 function* stacksOf(read: ReadResult): Iterable<string> {
