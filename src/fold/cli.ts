@@ -2,11 +2,11 @@
 // lines out, sorted. Translates the command line for the Folder and streams
 // the inputs through a Scanner; the work is in folder.ts.
 
-import * as fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { BadLines, inputName, runTool, ToolError, UsageError, type Output, type ToolSpec } from '../tool';
 import { addr2lineResolver } from './addr2line';
 import { Folder } from './folder';
+import { pump } from './input';
 import type { FoldOptions } from './options';
 import { Scanner } from './scan';
 
@@ -108,48 +108,6 @@ async function run(args: Args, out: Output): Promise<void> {
     );
   }
   if (lines.length === 0 && bad.count > 0) throw new ToolError('no stacks in the input (expected perf script, pysample or folded lines)');
-}
-
-/**
- * Reads one input into the scanner's own buffer: no chunk is allocated per
- * read, which keeps memory flat. Falls back to a stream when stdin cannot be
- * read that way (a non-blocking pipe or terminal).
- */
-async function pump(name: string, scanner: Scanner, display: string): Promise<void> {
-  let fd: number;
-  if (name === '-') fd = 0;
-  else {
-    try {
-      fd = fs.openSync(name, 'r');
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new ToolError(`cannot read ${name}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message} (check the path)`);
-    }
-  }
-  try {
-    for (;;) {
-      const { buf, start } = scanner.space();
-      const n = await read(fd, buf, start);
-      if (n === 0) break;
-      scanner.commit(n);
-    }
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (fd === 0 && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK')) {
-      for await (const chunk of process.stdin) scanner.push(chunk as Buffer);
-      return;
-    }
-    if (typeof e?.code !== 'string') throw err;
-    throw new ToolError(`cannot read ${display}: ${e.code} (check the input)`);
-  } finally {
-    if (fd !== 0) fs.closeSync(fd);
-  }
-}
-
-function read(fd: number, buf: Buffer, start: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.read(fd, buf, start, buf.length - start, null, (err, n) => (err ? reject(err) : resolve(n)));
-  });
 }
 
 export function main(): void {
