@@ -7,6 +7,9 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { foldChunks, foldText } from '../src/fold/fold';
+import { Folder } from '../src/fold/folder';
+import { Scanner } from '../src/fold/scan';
+import { BadLines } from '../src/tool';
 import { shortPath } from '../src/fold/python';
 import { checkGolden, projectRoot } from './helpers/golden';
 
@@ -181,4 +184,19 @@ test('a pysample record without frames folds to its COMM alone, as the script fo
   const out = foldText(input);
   t.is(out.bad.count, 0);
   t.is(out.text, 'python3 1\nworker_2 1\n');
+});
+
+test('lines longer than the limit are skipped and counted, whole or split across chunks', (t) => {
+  const bad = new BadLines('pyfold');
+  const folder = new Folder({}, bad, { file: 'input', line: 0 });
+  const scanner = new Scanner(folder, bad, 100);
+  const long = `x;${'y'.repeat(400)} 1\n`;
+  scanner.push(Buffer.from(`a;b 1\n${long}c 2\n${long.slice(0, 150)}`));
+  scanner.push(Buffer.from(`${long.slice(150)}python3 1/2 [gil] 1.5: 1 cpu-clock:\n\t1 /a.py:f:1 (python)\n\n`));
+  scanner.push(Buffer.from('z'.repeat(300)));
+  scanner.end();
+  folder.finish();
+  t.is(folder.lines().join(''), '/a.py:f:1 1\na;b 1\nc 2\n');
+  t.is(bad.count, 3);
+  t.is(folder.where.line, 8);
 });
