@@ -1,8 +1,8 @@
 // The cache behind pyfold's speed: what a record's frame lines fold to, keyed
 // by their bytes. Real profiles repeat a few thousand stacks many times, so
-// after the first sight of a stack a record costs a short key, one Map lookup
-// and one memcmp, and its count is added right here rather than per sample in
-// a Map keyed by the long folded string.
+// after the first sight of a stack a record costs a hash of its first bytes,
+// one Map lookup and one memcmp (predict), and its count is added right here
+// rather than per sample in a Map keyed by the long folded string.
 
 import type { Stacks } from './stacks';
 

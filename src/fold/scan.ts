@@ -1,7 +1,7 @@
-// Cuts input chunks into records and lines for the Folder, working on the
-// Buffers themselves: the hot path finds a record's end with one indexOf of
-// "\n\n" and hands its frame lines over as one string, which the Folder has
-// usually seen before, so most records cost a header parse and a Map lookup.
+// Cuts input into records and lines for the Folder, working on the bytes in
+// one reused buffer: when no record is open, a whole record (header, frame
+// lines, blank line) goes to Folder.record(), which usually knows its frame
+// lines already and finds where it ends without reading it line by line.
 // Everything else (perf quirks, folded lines, CRLF, comments, --srcline) goes
 // line by line. Lines are latin1: every byte survives to the output unchanged.
 
