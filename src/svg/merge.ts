@@ -34,92 +34,118 @@ export interface MergeOptions {
 const ROOT = -1; // frame id of the root
 
 export function mergeStacks(table: StackTable, order: readonly number[], opts: MergeOptions): Frames {
-  const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
-  // Open frames by depth: id, start time, delta. Depth 0 is the root.
-  const openId: number[] = [];
-  const openStart: number[] = [];
-  const openDelta: number[] = [];
-  let open = 0;
-  let time = 0;
-
-  // flamegraph.pl keys merged frames by (name, depth, end time). A frame of
-  // a zero-count line is zero wide, and when it closes at the same time as an
-  // earlier frame of the same name and depth it takes that frame's place
-  // (leaving it zero wide). Only zero counts make this happen, so it is
-  // tracked only then.
-  const zeroCounts = table.count.some((c) => c === 0);
-  let closedAt = NaN;
-  let closed: { depth: number; id: number; index: number }[] = [];
-  let removed = false;
-
-  const nameOf = (id: number): string => (id === ROOT ? '' : table.names[id]!);
-  const close = (downTo: number): void => {
-    // flamegraph.pl reads a frame's end back from its key, where the time was
-    // printed with 15 significant digits; fractional counts show the rounding.
-    const end = Number.isInteger(time) ? time : Number(perlNumber(time));
-    for (let i = open - 1; i >= downTo; i--) {
-      const start = openStart[i]!;
-      const keep = end - start >= opts.minTime;
-      if (zeroCounts) {
-        if (time !== closedAt) {
-          closed = [];
-          closedAt = time;
-        }
-        const id = openId[i]!;
-        const hit = start === time ? closed.find((c) => c.depth === i && c.id === id) : undefined;
-        if (hit) {
-          if (hit.index >= 0 && keep) {
-            out.start[hit.index] = time;
-            if (!Number.isNaN(openDelta[i]!)) out.delta[hit.index] = openDelta[i]!;
-          } else if (hit.index >= 0) {
-            out.depth[hit.index] = -1;
-            hit.index = -1;
-            removed = true;
-          }
-          continue;
-        }
-        closed.push({ depth: i, id, index: keep ? out.name.length : -1 });
-      }
-      if (keep) {
-        out.name.push(nameOf(openId[i]!));
-        out.depth.push(i);
-        out.start.push(start);
-        out.end.push(end);
-        out.delta.push(openDelta[i]!);
-      }
-    }
-    open = downTo;
-  };
-
+  const flow = new Flow(table, opts.minTime);
   // --colors chain rewrites the frames (after sorting, as flamegraph.pl does),
   // on the stack as written: trailing ';'s (kept at the start of the tail) count.
   const chained = (s: number): number[] => {
     const written = table.stackText(s) + /^;*/.exec(table.tail[s]!)![0];
     return splitFrames(markWakers(written)).map((f) => table.intern(f));
   };
-
   for (const s of order) {
     const ids = opts.chain ? chained(s) : null;
-    const depth = ids ? ids.length : table.depth[s]!;
-    const frame = (k: number): number => (ids ? ids[k]! : table.frame(s, k));
-    let same = open > 0 ? 1 : 0;
-    while (same < open && same <= depth && openId[same] === frame(same - 1)) same++;
-    close(same);
-    const count = table.count[s]!;
-    const delta = table.delta[s]!;
+    flow.add(ids ? ids.length : table.depth[s]!, ids ? (k) => ids[k]! : (k) => table.frame(s, k), table.count[s]!, table.delta[s]!);
+  }
+  return flow.finish();
+}
+
+/** flamegraph.pl's flow(): open and close frames along stacks in merge order. */
+class Flow {
+  private readonly out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
+  // Open frames by depth (0 is the root): frame id, start time, delta.
+  private readonly openId: number[] = [];
+  private readonly openStart: number[] = [];
+  private readonly openDelta: number[] = [];
+  private open = 0;
+  private time = 0;
+  private readonly sameKey: SameKeyFrames | null;
+
+  constructor(
+    private readonly table: StackTable,
+    private readonly minTime: number,
+  ) {
+    // Only zero counts make zero-wide frames, and only those can share a key.
+    this.sameKey = table.count.some((c) => c === 0) ? new SameKeyFrames(this.out) : null;
+  }
+
+  /** The next stack: `depth` frames, frame(k) the id of frame k (0 = outermost). */
+  add(depth: number, frame: (k: number) => number, count: number, delta: number): void {
+    let same = this.open > 0 ? 1 : 0;
+    while (same < this.open && same <= depth && this.openId[same] === frame(same - 1)) same++;
+    this.close(same);
     const hasDelta = !Number.isNaN(delta);
     for (let i = same; i <= depth; i++) {
-      openId[i] = i === 0 ? ROOT : frame(i - 1);
-      openStart[i] = time;
+      this.openId[i] = i === 0 ? ROOT : frame(i - 1);
+      this.openStart[i] = this.time;
       // Only the leaf gets the line's delta; every other frame opened by a
       // differential line gets 0 (flamegraph.pl's += on a fresh entry).
-      openDelta[i] = hasDelta ? (i === depth ? delta : 0) : NaN;
+      this.openDelta[i] = hasDelta ? (i === depth ? delta : 0) : NaN;
     }
-    open = depth + 1;
-    time += count;
+    this.open = depth + 1;
+    this.time += count;
   }
-  close(0);
-  return removed ? withoutRemoved(out) : withMaxDepth(out);
+
+  finish(): Frames {
+    this.close(0);
+    return this.sameKey?.removed ? withoutRemoved(this.out) : withMaxDepth(this.out);
+  }
+
+  /** Closes the open frames from the top down to depth `downTo`, keeping those wide enough. */
+  private close(downTo: number): void {
+    const time = this.time;
+    // flamegraph.pl reads a frame's end back from its key, where the time was
+    // printed with 15 significant digits; fractional counts show the rounding.
+    const end = Number.isInteger(time) ? time : Number(perlNumber(time));
+    for (let i = this.open - 1; i >= downTo; i--) {
+      const start = this.openStart[i]!;
+      const keep = end - start >= this.minTime;
+      if (this.sameKey?.merged(i, this.openId[i]!, start, time, this.openDelta[i]!, keep)) continue;
+      if (keep) {
+        const id = this.openId[i]!;
+        this.out.name.push(id === ROOT ? '' : this.table.names[id]!);
+        this.out.depth.push(i);
+        this.out.start.push(start);
+        this.out.end.push(end);
+        this.out.delta.push(this.openDelta[i]!);
+      }
+    }
+    this.open = downTo;
+  }
+}
+
+/**
+ * flamegraph.pl keys merged frames by (name, depth, end time). A frame of a
+ * zero-count line is zero wide, and when it closes at the same time as an
+ * earlier frame of the same name and depth it takes that frame's place,
+ * leaving it zero wide. This tracks the frames closed at the current time.
+ */
+class SameKeyFrames {
+  removed = false;
+  private at = NaN;
+  private closed: { depth: number; id: number; index: number }[] = [];
+
+  constructor(private readonly out: Frames) {}
+
+  /** Records a closing frame; true if it merged into an earlier one instead of being a frame of its own. */
+  merged(depth: number, id: number, start: number, time: number, delta: number, keep: boolean): boolean {
+    if (time !== this.at) {
+      this.closed = [];
+      this.at = time;
+    }
+    const hit = start === time ? this.closed.find((c) => c.depth === depth && c.id === id) : undefined;
+    if (!hit) {
+      this.closed.push({ depth, id, index: keep ? this.out.name.length : -1 });
+      return false;
+    }
+    if (hit.index >= 0 && keep) {
+      this.out.start[hit.index] = time;
+      if (!Number.isNaN(delta)) this.out.delta[hit.index] = delta;
+    } else if (hit.index >= 0) {
+      this.out.depth[hit.index] = -1; // now too narrow: dropped at the end
+      hit.index = -1;
+      this.removed = true;
+    }
+    return true;
+  }
 }
 
 function withMaxDepth(f: Frames): Frames {
