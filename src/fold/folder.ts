@@ -132,7 +132,7 @@ export class Folder {
       this.blocks.remember(kind, b);
     }
     this.where.line += b.lines + 2;
-    if (!this.filteredOut(h)) count(b, this.rootOf(h) || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
+    if (!this.filteredOut(h)) count(b, (h.root ??= this.rootOf(h)) || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
     return start + b.len;
   }
 

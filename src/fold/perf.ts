@@ -34,6 +34,8 @@ export interface Header {
   /** Where in the line the id part (COMM PID/TID) ends, and the event part starts (-1: none). */
   idEnd: number;
   eventAt: number;
+  /** The root frames the Folder made of it, kept here since headers are parsed once and reused. */
+  root?: string;
 }
 
 /** Parses a record header line; null when the line is not one. */
