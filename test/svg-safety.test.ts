@@ -133,6 +133,20 @@ test('hostile option values: well-formed, no injected script, configuration inta
   t.true(notes.includes(`x&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;]]&gt;'"`));
 });
 
+test('the error SVG of empty input is well-formed too, whatever the options', async (t) => {
+  if (!hasXmllint) {
+    if (process.env.CI === 'true') t.fail('xmllint is missing (apt-get install libxml2-utils)');
+    else t.pass('xmllint missing: skipped');
+    return;
+  }
+  const nasty = `</text><script>alert(8)</script>]]>--\x01`;
+  const r = await run(['--title', nasty, '--notes', nasty, '--fonttype', 'DejaVu Sans'], '');
+  t.is(r.code, 1);
+  t.is(xmllint(r.stdout), '');
+  t.false(/<script/.test(r.stdout.toString('utf8')));
+  t.regex(r.stdout.toString('utf8'), /ERROR: No valid input provided/);
+});
+
 test('property: any frame names give well-formed XML with the names intact', async (t) => {
   if (!hasXmllint) {
     if (process.env.CI === 'true') t.fail('xmllint is missing (apt-get install libxml2-utils)');

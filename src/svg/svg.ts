@@ -43,7 +43,7 @@ function prolog(o: SvgOptions, width: number, height: number, onload: boolean): 
     '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' +
     `<svg version="1.1" width="${w}" height="${h}"${onload ? ' onload="init(evt)"' : ''} viewBox="0 0 ${w} ${h}" ` +
     'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">\n' +
-    '<!-- Flame graph made by pyflamegraph: hover for details, click to zoom, Ctrl-F to search. -->\n' +
+    (onload ? '<!-- Flame graph made by pyflamegraph: hover for details, click to zoom, Ctrl-F to search. -->\n' : '') +
     `<!-- NOTES: ${commentText(o.notes)} -->\n`
   );
 }
