@@ -13,19 +13,23 @@ const SEMI = 0x3b;
 /** Stack indexes in merge order. */
 export function sortedOrder(t: StackTable): number[] {
   const order = Array.from({ length: t.size }, (_, i) => i);
-  return order.sort((a, b) => compareStacks(t, a, b));
+  const frames = t.frames;
+  return order.sort((a, b) => compareStacks(t, frames, a, b));
 }
 
-export function compareStacks(t: StackTable, a: number, b: number): number {
+export function compareStacks(t: StackTable, frames: Int32Array, a: number, b: number): number {
   const da = t.depth[a]!;
   const db = t.depth[b]!;
   const n = Math.min(da, db);
+  // The shared leading frames, compared as ids straight in the pool (the hot loop of the sort).
+  const fa = t.first[a]!;
+  const fb = t.first[b]!;
   let k = 0;
-  while (k < n && t.frame(a, k) === t.frame(b, k)) k++;
+  while (k < n && frames[fa + k] === frames[fb + k]) k++;
   let c: number;
   if (k < n) {
-    const x = t.names[t.frame(a, k)]!;
-    const y = t.names[t.frame(b, k)]!;
+    const x = t.names[frames[fa + k]!]!;
+    const y = t.names[frames[fb + k]!]!;
     c = compareCommon(x, y);
     if (c !== 0) return c;
     // One name is a prefix of the other: compare what follows the shorter.

@@ -54,6 +54,11 @@ export class StackTable {
     this.tail.push(tail.length >= 13 ? Buffer.from(tail, 'utf16le').toString('utf16le') : tail);
   }
 
+  /** All frame ids; stack i's are frames[first[i] .. first[i] + depth[i]). */
+  get frames(): Int32Array {
+    return this.pool;
+  }
+
   /** Frame id `k` (0 = outermost) of stack `i`. */
   frame(i: number, k: number): number {
     return this.pool[this.first[i]! + k]!;
