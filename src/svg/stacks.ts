@@ -11,6 +11,7 @@ export class StackTable {
   private readonly index: Record<string, number> = Object.create(null);
   private pool = new Int32Array(1 << 16);
   private used = 0;
+  private lastFrames: readonly string[] = [];
   /** Per stack: where its frames start in the pool, and how many there are. */
   readonly first: number[] = [];
   readonly depth: number[] = [];
@@ -46,9 +47,20 @@ export class StackTable {
       bigger.set(this.pool.subarray(0, this.used));
       this.pool = bigger;
     }
+    // Folded files are usually sorted, so a stack mostly starts with the
+    // previous one's frames: reuse their ids while the names match.
+    const prev = this.lastFrames;
+    const prevFirst = this.used - prev.length;
+    let k = 0;
+    while (k < frames.length && k < prev.length && frames[k] === prev[k]) {
+      this.pool[this.used + k] = this.pool[prevFirst + k]!;
+      k++;
+    }
     this.first.push(this.used);
     this.depth.push(frames.length);
-    for (const f of frames) this.pool[this.used++] = this.intern(f);
+    this.used += k;
+    for (; k < frames.length; k++) this.pool[this.used++] = this.intern(frames[k]!);
+    this.lastFrames = frames;
     this.count.push(count);
     this.delta.push(delta);
     this.tail.push(tail.length >= 13 ? Buffer.from(tail, 'utf16le').toString('utf16le') : tail);
