@@ -5,8 +5,9 @@
 //     main;parse;tokenize 50 30           two counts (difffolded.pl): before, after
 //     # austin: 3.6.0                     metadata: skipped
 //
-// flamegraph.pl sorts whole lines as strings (so "a;b 5" sorts before
-// "a;b;c 1" but after "a;b!x 1"), then merges runs of equal leading frames.
+// flamegraph.pl sorts whole lines as strings (so "a;b 5" < "a;b!x 1" <
+// "a;b;c 1": the blank, '!' and ';' after "b" decide), then merges runs of
+// equal leading frames.
 // Each stack keeps what it needs to sort the same way (order.ts): its frames
 // and the rest of its line after them.
 
