@@ -43,12 +43,14 @@ Napi::Value Stop(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// resume(keepExitOf: number): number of threads still attached
+// resume(keepExitOf: number, lateWaitMs: number): number of threads still attached
 Napi::Value Resume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!usage(info, info.Length() == 1 && info[0].IsNumber(), "Usage: resume(keepExitOf: number)"))
+  if (!usage(info, info.Length() == 2 && info[0].IsNumber() && info[1].IsNumber(),
+             "Usage: resume(keepExitOf: number, lateWaitMs: number)"))
     return env.Null();
-  return Napi::Number::New(env, tracer::resume(info[0].As<Napi::Number>().Int32Value()));
+  long long deadline = monotonic_ns() + static_cast<long long>(info[1].As<Napi::Number>().DoubleValue() * 1e6);
+  return Napi::Number::New(env, tracer::resume(info[0].As<Napi::Number>().Int32Value(), deadline));
 }
 
 // attached(): number of threads attached now

@@ -160,24 +160,47 @@ void stop(const std::vector<pid_t>& tids, long long deadline_ns, pid_t keep_exit
   }
 }
 
-int resume(pid_t keep_exit_of) noexcept {
+namespace {
+
+void detach(pid_t tid, const Tracee& t) noexcept {
+  // ESRCH: the thread died while stopped (SIGKILL); nothing to resume.
+  ptrace(PTRACE_DETACH, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
+}
+
+}  // namespace
+
+int resume(pid_t keep_exit_of, long long deadline_ns) noexcept {
+  // The stopped threads first: they are what the target is waiting for.
+  for (auto it = tracees.begin(); it != tracees.end();) {
+    if (it->second.stopped) {
+      detach(it->first, it->second);
+      it = tracees.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (tracees.empty()) return 0;
+  // Threads that had not stopped (waiting for a CPU on a busy machine, or in
+  // an uninterruptible sleep) stop as soon as they run; wait for that and let
+  // each go at once, rather than leave it stopped until the next sample.
+  Alarm alarm(deadline_ns);
+  bool can_block = alarm.armed();
   for (auto it = tracees.begin(); it != tracees.end();) {
     Tracee& t = it->second;
-    if (!t.stopped) {
-      Poll p = poll_one(it->first, keep_exit_of, false, t.signal);
-      if (p == Poll::kExited) {
-        it = tracees.erase(it);
-        continue;
-      }
-      if (p == Poll::kStopped) t.stopped = true;
+    Poll p = Poll::kNothing;
+    for (;;) {
+      bool block = can_block && now_ns() < deadline_ns;
+      errno = 0;
+      p = poll_one(it->first, keep_exit_of, block, t.signal);
+      if (p != Poll::kNothing || !block) break;
+      if (errno == EINTR) can_block = false;
     }
-    if (t.stopped) {
-      // ESRCH: the thread died while stopped (SIGKILL); nothing to resume.
-      ptrace(PTRACE_DETACH, it->first, nullptr, reinterpret_cast<void*>(static_cast<long>(t.signal)));
+    if (p == Poll::kStopped) detach(it->first, t);
+    if (p != Poll::kNothing) {
       it = tracees.erase(it);
-      continue;
+    } else {
+      ++it;
     }
-    ++it;
   }
   return static_cast<int>(tracees.size());
 }

@@ -30,10 +30,12 @@ void stop(const std::vector<pid_t>& tids, long long deadline_ns, pid_t keep_exit
 
 /**
  * Detaches every stopped thread, handing back any signal that arrived while it
- * was stopped, and detaches late threads that have stopped since. Never fails.
- * Returns the number of threads still attached (late and not yet stopped).
+ * was stopped; then waits until the deadline (CLOCK_MONOTONIC nanoseconds) for
+ * late threads to stop, detaching each the moment it does. Never fails.
+ * Returns the number of threads still attached (late and not yet stopped:
+ * they are let go by a later call, or by the kernel when pysample exits).
  */
-int resume(pid_t keep_exit_of) noexcept;
+int resume(pid_t keep_exit_of, long long deadline_ns) noexcept;
 
 /** Threads attached now (stopped or late). */
 int attached() noexcept;

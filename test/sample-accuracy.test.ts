@@ -1,9 +1,7 @@
 // Accuracy on every interpreter found: test/targets/shares.py spends 60%, 30%
 // and 10% of its time in three functions and measures what it really spent
 // (on a busy machine that drifts from the nominal shares by a point or two);
-// pysample's samples must give each measured share within ±3 points. With
-// about 3000 samples the standard error of a 60% share is under 1 point, so
-// ±3 points is a 3-sigma bound that only a biased sampler misses.
+// pysample's samples must give each measured share within ±3 points.
 
 import test from 'ava';
 import * as fs from 'node:fs';
@@ -28,28 +26,39 @@ test('accuracy: a 3.8–3.13 CPython is present', (t) => {
 const NAMES = ['sixty', 'thirty', 'ten'] as const;
 const NOMINAL = { sixty: 60, thirty: 30, ten: 10 };
 
+// At least this many samples in the three functions: the standard error of a
+// 60% share is then under 1 point, so ±3 points is a 3-sigma bound.
+const ENOUGH = 2500;
+
 for (const py of pythons) {
   test(`shares 60/30/10 within ±3 points: ${py.label}`, async (t) => {
     await limit.run(async () => {
-      const report = path.join(work, `${py.version}-${py.source}.txt`);
-      const r = await pysample(['-r', '0.001', '-o', path.join(work, `${py.version}-${py.source}.raw`), '-t', py.path, path.join(TARGETS, 'shares.py'), '4', report]);
-      t.is(r.code, 0, r.stderr);
-      const raw = parseRaw(fs.readFileSync(path.join(work, `${py.version}-${py.source}.raw`), 'utf8'));
       const counts = { sixty: 0, thirty: 0, ten: 0 };
-      for (const rec of raw.records) {
-        // The function the thread is in: the innermost of the three on its stack.
-        const f = rec.frames.find((fr) => (NAMES as readonly string[]).includes(fr.name));
-        if (f) counts[f.name as keyof typeof counts]++;
+      const spent = { sixty: 0, thirty: 0, ten: 0 };
+      // A busy machine may not give pysample every sample it asks for: run
+      // again and pool until there are enough.
+      for (let run = 0; run < 4 && counts.sixty + counts.thirty + counts.ten < ENOUGH; run++) {
+        const report = path.join(work, `${py.version}-${py.source}-${run}.txt`);
+        const out = path.join(work, `${py.version}-${py.source}-${run}.raw`);
+        const r = await pysample(['-r', '0.002', '-o', out, '-t', py.path, path.join(TARGETS, 'shares.py'), '6', report]);
+        t.is(r.code, 0, r.stderr);
+        t.log(r.stderr.trim());
+        for (const rec of parseRaw(fs.readFileSync(out, 'utf8')).records) {
+          // The function the thread is in: the innermost of the three on its stack.
+          const f = rec.frames.find((fr) => (NAMES as readonly string[]).includes(fr.name));
+          if (f) counts[f.name as keyof typeof counts]++;
+        }
+        for (const line of fs.readFileSync(report, 'utf8').trim().split('\n')) {
+          const [name, secs] = line.split(' ');
+          spent[name as keyof typeof spent] += Number(secs);
+        }
       }
       const total = counts.sixty + counts.thirty + counts.ten;
-      t.true(total >= 2000, `${total} samples in the three functions; ${r.stderr}`);
-      const spent = Object.fromEntries(
-        fs.readFileSync(report, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]),
-      ) as Record<string, number>;
-      const spentTotal = NAMES.reduce((s, n) => s + spent[n]!, 0);
+      t.true(total >= ENOUGH, `${total} samples in the three functions`);
+      const spentTotal = spent.sixty + spent.thirty + spent.ten;
       for (const n of NAMES) {
         const sampled = (100 * counts[n]) / total;
-        const measured = (100 * spent[n]!) / spentTotal;
+        const measured = (100 * spent[n]) / spentTotal;
         t.log(`${n}: sampled ${sampled.toFixed(1)}%, measured by the program ${measured.toFixed(1)}%, nominal ${NOMINAL[n]}%`);
         t.true(Math.abs(sampled - measured) <= 3, `${n}: sampled ${sampled.toFixed(1)}% vs ${measured.toFixed(1)}% measured`);
       }

@@ -14,8 +14,12 @@ export const LATE = 2;
 export interface NativeAddon {
   /** Seizes and interrupts each tid, waits up to timeoutMs for the stops. Never reaps keepExitOf's exit. */
   stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array;
-  /** Detaches every stopped thread (re-injecting caught signals); returns threads still attached. */
-  resume(keepExitOf: number): number;
+  /**
+   * Detaches every stopped thread (re-injecting caught signals), then waits up
+   * to lateWaitMs for late threads to stop and detaches them; returns the
+   * threads still attached.
+   */
+  resume(keepExitOf: number, lateWaitMs: number): number;
   /** Threads attached right now. */
   attached(): number;
   /** process_vm_readv of len bytes into buf: returns len or -errno (short reads are -EFAULT). */

@@ -67,6 +67,9 @@ export function wallClockUs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
+/** How long resume() waits for threads that had not stopped in time (they are let go as they stop). */
+const LATE_WAIT_MS = 100;
+
 export class Sampler {
   private readonly addon: NativeAddon;
   private readonly table: ThreadTable;
@@ -108,7 +111,7 @@ export class Sampler {
         raws = this.source.capture();
       } finally {
         if (running.length) {
-          this.addon.resume(this.keepExitOf);
+          this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
           stoppedUs = (performance.now() - t0) * 1000;
         }
       }
@@ -136,7 +139,7 @@ export class Sampler {
 
   /** Lets go of everything (idempotent); returns the threads still attached. */
   release(): number {
-    const left = this.addon.resume(this.keepExitOf);
+    const left = this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
     this.table.close();
     return left;
   }
@@ -152,7 +155,7 @@ export class Sampler {
       // the kernel says ESRCH, or EPERM while it is exiting.
       if (name === 'ESRCH' || (name === 'EPERM' && !threadAlive(this.opts.pid, tids[i]!))) continue;
       if (!isAlive(this.opts.pid)) return false;
-      this.addon.resume(this.keepExitOf);
+      this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
       throw new StopRefused(name);
     }
     return true;

@@ -1,0 +1,124 @@
+// pysample's cost to the target, on every interpreter found (or those named:
+// `node dist/bench/sample.bench.js 3.12 3.11`, or PYSAMPLE_PYTHONS=3.12):
+//   - the median time running threads are stopped per sample (goal: <= 100 µs on 3.12),
+//   - the share of requested samples taken at -r 0.001 (goal: >= 95%),
+//   - the target's slowdown with sampling at -r 0.01 (<= 2%), -r 0.001 (<= 10%)
+//     and --nonblocking -r 0.001 (<= 1%).
+// The target is test/targets/cpu_bound.py --chunks: a 50-frame stack doing
+// fixed chunks of arithmetic (~20 ms each) and timing each one. One target
+// process serves a whole interpreter: windows without sampling alternate with
+// windows sampled by `pysample -p`, and the slowdown is the ratio of the
+// median chunk time inside sampled windows to that inside unsampled ones, so
+// drift in the machine's load hits both sides alike.
+
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findInterpreters, type Interpreter } from '../test/helpers/interpreters';
+import { collect, PYSAMPLE, TARGETS } from '../test/helpers/sampling';
+
+const WINDOW_S = 1.5;
+const ROUNDS = 3;
+const MODES = [
+  { name: '-r 0.01', args: ['-r', '0.01'], goal: 2 },
+  { name: '-r 0.001', args: ['-r', '0.001'], goal: 10 },
+  { name: '--nonblocking -r 0.001', args: ['--nonblocking', '-r', '0.001'], goal: 1 },
+] as const;
+
+interface Chunk {
+  end: number;
+  dur: number;
+}
+
+interface Figures {
+  stoppedUs: number;
+  achieved: number;
+  slowdown: Record<string, number>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Chunks that ended inside [from, to] and started after from. */
+function within(chunks: Chunk[], from: number, to: number): number[] {
+  return chunks.filter((c) => c.end - c.dur >= from && c.end <= to).map((c) => c.dur);
+}
+
+async function measure(py: Interpreter): Promise<Figures> {
+  const target = spawn(py.path, [path.join(TARGETS, 'cpu_bound.py'), '--chunks'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const chunks: Chunk[] = [];
+  let carry = '';
+  target.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (carry + d).split('\n');
+    carry = lines.pop()!;
+    for (const l of lines) {
+      const [, end, dur] = l.split(' ');
+      chunks.push({ end: Number(end), dur: Number(dur) });
+    }
+  });
+  await sleep(1000); // interpreter up, caches warm
+  const figures: Figures = { stoppedUs: NaN, achieved: NaN, slowdown: {} };
+  const stopped: number[] = [];
+  const achieved: number[] = [];
+  for (const mode of MODES) {
+    const off: number[] = [];
+    const on: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = Date.now() / 1000;
+      await sleep(WINDOW_S * 1000);
+      off.push(...within(chunks, t0, Date.now() / 1000));
+      const run = await collect(spawn(process.execPath, [PYSAMPLE, '-p', String(target.pid), '-s', String(WINDOW_S), ...mode.args, '-o', '/dev/null'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }));
+      if (run.code !== 0) throw new Error(`pysample failed on ${py.label}: ${run.stderr}`);
+      // The sampled window, from the summary: it ended now and lasted "in X s".
+      const m = /samples in ([\d.]+) s \(([\d.]+)\/s, ([\d.]+)% of requested\).*?(?:stopped (\d+) µs per sample)?/.exec(run.stderr);
+      if (!m) throw new Error(`no summary from pysample: ${run.stderr}`);
+      const end = Date.now() / 1000;
+      on.push(...within(chunks, end - Number(m[1]), end));
+      if (mode.name === '-r 0.001') {
+        achieved.push(Number(m[3]));
+        const s = /stopped (\d+) µs per sample/.exec(run.stderr);
+        if (s) stopped.push(Number(s[1]));
+      }
+    }
+    figures.slowdown[mode.name] = (100 * (median(on) - median(off))) / median(off);
+  }
+  target.stdin.end();
+  await new Promise((r) => target.once('exit', r));
+  figures.stoppedUs = median(stopped);
+  figures.achieved = median(achieved);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const pythons = findInterpreters().filter((p) => names.length === 0 || names.some((n) => p.version.startsWith(n) || p.path === n));
+  if (pythons.length === 0) throw new Error('no Python interpreter found');
+  console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); ${ROUNDS} rounds of ${WINDOW_S} s unsampled + ${WINDOW_S} s sampled per mode`);
+  console.log('| interpreter | stopped per sample (median, -r 0.001) | samples taken at -r 0.001 | slowdown -r 0.01 | slowdown -r 0.001 | slowdown --nonblocking -r 0.001 |');
+  console.log('|---|---|---|---|---|---|');
+  let missed = 0;
+  for (const py of pythons) {
+    const f = await measure(py);
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+    console.log(`| ${py.label} | ${f.stoppedUs.toFixed(0)} µs | ${f.achieved.toFixed(1)}% | ${MODES.map((m) => pct(f.slowdown[m.name]!)).join(' | ')} |`);
+    const misses: string[] = [];
+    if (py.minor === '3.12' && !(f.stoppedUs <= 100)) misses.push(`stopped ${f.stoppedUs.toFixed(0)} µs > 100 µs`);
+    if (!(f.achieved >= 95)) misses.push(`${f.achieved.toFixed(1)}% < 95% of samples`);
+    for (const m of MODES) if (!(f.slowdown[m.name]! <= m.goal)) misses.push(`${m.name}: ${pct(f.slowdown[m.name]!)} > ${m.goal}%`);
+    if (misses.length) {
+      missed++;
+      console.log(`  goals missed on ${py.label}: ${misses.join('; ')}`);
+    }
+  }
+  process.exitCode = missed ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
