@@ -132,6 +132,10 @@ function timed(cmd: string, args: string[], out: string): Run {
 
 const frameCount = (file: string): number => (fs.readFileSync(file, 'latin1').match(/<title>/g) ?? []).length;
 
+/** The tooltips of all frames, sorted: equal lists mean the same frames, counts and percentages. */
+const tooltips = (file: string): string[] =>
+  [...fs.readFileSync(file, 'latin1').matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]!).sort();
+
 function main(): void {
   const root = path.resolve(__dirname, '..', '..');
   const data = path.join(root, 'bench', 'data');
@@ -173,6 +177,9 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
+  const mine = tooltips(ours);
+  const same = JSON.stringify(mine) === JSON.stringify(tooltips(theirs));
+  process.stdout.write(`frames: ${same ? `the same ${mine.length} tooltips in both` : 'DIFFERENT from flamegraph.pl'}\n`);
   const speed = perl.seconds / best.seconds;
   const memory = peak / perl.peakMB;
   const size = best.bytes / perl.bytes;
@@ -182,7 +189,7 @@ function main(): void {
       `ratios: ${speed.toFixed(1)}x faster (CPU time: ${(perl.cpu / best.cpu).toFixed(1)}x; goal >= 10x), ${(memory * 100).toFixed(0)}% of its peak memory (goal <= 25%), ` +
       `SVG ${(size * 100).toFixed(0)}% of its size (goal <= 100%)\n`,
   );
-  if (speed < 10 || memory > 0.25 || size > 1) process.exitCode = 1;
+  if (!same || speed < 10 || memory > 0.25 || size > 1) process.exitCode = 1;
 }
 
 if (require.main === module) main();
