@@ -114,7 +114,7 @@ test('not a Python process: says what the executable is; the process is not harm
 
 test('-t with a missing command, and with one that is not Python', async (t) => {
   oneLineError(t, await pysample(['-t', path.join(work, 'no-such-command')]), 1, /cannot run .*no-such-command: command not found/);
-  oneLineError(t, await pysample(['-t', 'sleep', '0.5']), 1, /not a Python process .*sleep.*the command ended \(status 0\)/);
+  oneLineError(t, await pysample(['-t', 'sleep', '1']), 1, /^pysample: pid \d+ is not a Python process \(its executable is \/\S*sleep.*; sleep ended \(status 0\) before it could be sampled\n$/);
 });
 
 test('-o into a missing directory: exit 1, one line', async (t) => {

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError } from '../tool';
-import { readText, statGroups } from './procfs';
+import { isAlive, readText, statGroups } from './procfs';
 
 export class Launched {
   exited = false;
@@ -82,17 +82,24 @@ export async function whenReady<T>(child: Launched, open: () => T, timeoutMs = 1
   const until = performance.now() + timeoutMs;
   let last = '';
   for (;;) {
-    const exitedBefore = child.exited;
     try {
       return open();
     } catch (err) {
       // Half-started processes fail in many ways (files not there yet, memory
       // being mapped); the last failure seen while the command ran is the one to tell.
-      const msg = err instanceof ToolError ? err.message : `cannot read pid ${child.pid}: ${(err as Error).message}`;
-      if (!exitedBefore || !last) last = msg;
-      if (child.exited) throw new ToolError(`${last}; the command ended (${child.how}) before it could be sampled`);
+      if (isAlive(child.pid)) last = err instanceof ToolError ? err.message : `cannot read pid ${child.pid}: ${(err as Error).message}`;
+      if (child.exited || (!isAlive(child.pid) && (await exitOf(child)))) {
+        const ended = `${child.child.spawnfile} ended (${child.how}) before it could be sampled`;
+        throw new ToolError(last ? `${last}; ${ended}` : ended);
+      }
       if (performance.now() > until) throw new ToolError(last);
     }
     await sleep(15);
   }
+}
+
+/** Waits (briefly) for Node to reap a child that /proc already shows as gone. */
+async function exitOf(child: Launched): Promise<boolean> {
+  await Promise.race([child.wait(), sleep(2000)]);
+  return child.exited;
 }
