@@ -3,6 +3,22 @@
 // file of deep Python stacks shrinks to a few tens of MB this way, and stacks
 // compare by integers instead of by long strings.
 
+const CACHE_MASK = (1 << 17) - 1;
+
+/** Mixes the length and seven characters spread over the name (never the whole name). */
+function quickHash(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let h = Math.imul(n ^ s.charCodeAt(n - 1), 0x9e3779b1);
+  h = Math.imul(h ^ s.charCodeAt(n >> 1), 0x85ebca6b);
+  h = Math.imul(h ^ s.charCodeAt((n * 3) >> 2), 0xc2b2ae35);
+  h = Math.imul(h ^ s.charCodeAt(n >> 2), 0x27d4eb2f);
+  h = Math.imul(h ^ s.charCodeAt(n > 3 ? n - 3 : 0), 0x165667b1);
+  h = Math.imul(h ^ s.charCodeAt(n > 6 ? n - 6 : 0), 0x9e3779b1);
+  h = Math.imul(h ^ s.charCodeAt((n * 5) >> 3), 0x85ebca6b);
+  return h ^ (h >>> 16);
+}
+
 export class StackTable {
   /** Frame name of each id. */
   readonly names: string[] = [];
@@ -12,6 +28,8 @@ export class StackTable {
   private pool = new Int32Array(1 << 16);
   private used = 0;
   private lastFrames: readonly string[] = [];
+  private readonly cacheName: (string | undefined)[] = new Array<string | undefined>(CACHE_MASK + 1).fill(undefined);
+  private readonly cacheId = new Int32Array(CACHE_MASK + 1);
   /** Per stack: where its frames start in the pool, and how many there are. */
   readonly first: number[] = [];
   readonly depth: number[] = [];
@@ -30,6 +48,11 @@ export class StackTable {
 
   /** The id of a frame name, adding it if new. */
   intern(name: string): number {
+    // A direct-mapped cache in front of the dictionary, keyed by a hash of
+    // the length and a few characters: most frames hit it and skip hashing
+    // the whole name (the dictionary lookup is most of the reading time).
+    const slot = quickHash(name) & CACHE_MASK;
+    if (this.cacheName[slot] === name) return this.cacheId[slot]!;
     let id = this.index[name];
     if (id === undefined) {
       id = this.names.length;
@@ -38,6 +61,8 @@ export class StackTable {
       this.names.push(own);
       this.index[own] = id;
     }
+    this.cacheName[slot] = this.names[id]!;
+    this.cacheId[slot] = id;
     return id;
   }
 
