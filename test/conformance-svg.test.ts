@@ -15,7 +15,9 @@ import { compareShapes, parseSvg } from './fixtures/svg/structure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pyflamegraph');
-const DIR = process.env.PYFLAMEGRAPH_CONFORMANCE ?? '/work/shared/conformance/flamegraph-svg';
+// The shared reference data sits beside the project (../shared); PYFLAMEGRAPH_CONFORMANCE overrides.
+const DIR =
+  process.env.PYFLAMEGRAPH_CONFORMANCE ?? path.resolve(ROOT, '..', 'shared', 'conformance', 'flamegraph-svg');
 const present = fs.existsSync(path.join(DIR, 'README.md'));
 
 interface Case {

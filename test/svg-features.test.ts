@@ -44,7 +44,7 @@ test('document shape: root attributes, style, configuration script, interactive 
     at = i + 1;
   }
   for (const v of ["var nametype = 'Function:';", 'var fontsize = 12;', 'var fontwidth = 0.59;', 'var xpad = 10;',
-    'var inverted = false;', "var searchcolor = 'rgb(230,0,230)';", 'var fluiddrawing = true;', 'var truncate_text_right = false;']) {
+    'var inverted = false;', "var searchcolor = 'rgb(230,0,230)';", 'var fluiddrawing = false;', 'var truncate_text_right = true;']) {
     t.true(svg.includes(v), v);
   }
   const js = fs.readFileSync(path.join(ROOT, 'src/svg/assets/flamegraph.js'), 'utf8');

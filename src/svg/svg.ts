@@ -63,8 +63,8 @@ export function head(o: SvgOptions, l: Layout, palette: Palette, assets: Assets)
     `var xpad = ${XPAD};\n` +
     `var inverted = ${o.inverted};\n` +
     `var searchcolor = ${jsString(SEARCH_COLOR)};\n` +
-    'var fluiddrawing = true;\n' +
-    'var truncate_text_right = false;\n';
+    'var fluiddrawing = false;\n' +
+    'var truncate_text_right = true;\n';
   const max = o.encoding.maxChar;
   const bottom = l.height - l.ypad2 / 2;
   const mid = Math.trunc(l.width / 2);
