@@ -7,9 +7,10 @@
 // The target is test/targets/cpu_bound.py --chunks: a 50-frame stack doing
 // fixed chunks of arithmetic (~20 ms each) and timing each one. One target
 // process serves a whole interpreter: windows without sampling alternate with
-// windows sampled by `pysample -p`, and the slowdown is the ratio of the
-// median chunk time inside sampled windows to that inside unsampled ones, so
-// drift in the machine's load hits both sides alike.
+// windows sampled by `pysample -p`. Each sampled window is compared with the
+// unsampled windows just before and after it (median chunk times), and the
+// slowdown is the median of those paired ratios, so drift in the machine's
+// load hits both sides of each pair alike.
 
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -17,8 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findInterpreters, type Interpreter } from '../test/helpers/interpreters';
 import { collect, PYSAMPLE, TARGETS } from '../test/helpers/sampling';
 
-const WINDOW_S = 1.5;
-const ROUNDS = 3;
+const WINDOW_S = 1;
+const ROUNDS = 6;
 const MODES = [
   { name: '-r 0.01', args: ['-r', '0.01'], goal: 2 },
   { name: '-r 0.001', args: ['-r', '0.001'], goal: 10 },
@@ -64,28 +65,30 @@ async function measure(py: Interpreter): Promise<Figures> {
   const stopped: number[] = [];
   const achieved: number[] = [];
   for (const mode of MODES) {
-    const off: number[] = [];
-    const on: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    const offs: number[][] = [];
+    const ons: number[][] = [];
+    for (let round = 0; round <= ROUNDS; round++) {
       const t0 = Date.now() / 1000;
       await sleep(WINDOW_S * 1000);
-      off.push(...within(chunks, t0, Date.now() / 1000));
+      offs.push(within(chunks, t0, Date.now() / 1000));
+      if (round === ROUNDS) break;
       const run = await collect(spawn(process.execPath, [PYSAMPLE, '-p', String(target.pid), '-s', String(WINDOW_S), ...mode.args, '-o', '/dev/null'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       }));
       if (run.code !== 0) throw new Error(`pysample failed on ${py.label}: ${run.stderr}`);
       // The sampled window, from the summary: it ended now and lasted "in X s".
-      const m = /samples in ([\d.]+) s \(([\d.]+)\/s, ([\d.]+)% of requested\).*?(?:stopped (\d+) µs per sample)?/.exec(run.stderr);
+      const m = /samples in ([\d.]+) s \(([\d.]+)\/s, ([\d.]+)% of requested\)/.exec(run.stderr);
       if (!m) throw new Error(`no summary from pysample: ${run.stderr}`);
       const end = Date.now() / 1000;
-      on.push(...within(chunks, end - Number(m[1]), end));
+      ons.push(within(chunks, end - Number(m[1]), end));
       if (mode.name === '-r 0.001') {
         achieved.push(Number(m[3]));
         const s = /stopped (\d+) µs per sample/.exec(run.stderr);
         if (s) stopped.push(Number(s[1]));
       }
     }
-    figures.slowdown[mode.name] = (100 * (median(on) - median(off))) / median(off);
+    const ratios = ons.map((on, i) => median(on) / median([...offs[i]!, ...offs[i + 1]!]));
+    figures.slowdown[mode.name] = 100 * (median(ratios) - 1);
   }
   target.stdin.end();
   await new Promise((r) => target.once('exit', r));
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   const names = process.argv.slice(2);
   const pythons = findInterpreters().filter((p) => names.length === 0 || names.some((n) => p.version.startsWith(n) || p.path === n));
   if (pythons.length === 0) throw new Error('no Python interpreter found');
-  console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); ${ROUNDS} rounds of ${WINDOW_S} s unsampled + ${WINDOW_S} s sampled per mode`);
+  console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); per mode ${ROUNDS} sampled windows of ${WINDOW_S} s, each between unsampled ones`);
   console.log('| interpreter | stopped per sample (median, -r 0.001) | samples taken at -r 0.001 | slowdown -r 0.01 | slowdown -r 0.001 | slowdown --nonblocking -r 0.001 |');
   console.log('|---|---|---|---|---|---|');
   let missed = 0;

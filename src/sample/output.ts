@@ -67,10 +67,32 @@ export function formatRecord(r: Record): string {
   const flags = r.gil && r.idle ? 'gil,idle' : r.gil ? 'gil' : r.idle ? 'idle' : '-';
   let s = `${oneLine(r.comm)} ${r.pid}/${r.tid} [${flags}] ${formatTime(r.timeUs)}: 1 cpu-clock:\n`;
   if (r.idle) s += '\t0 [idle] (python)\n';
-  for (const f of r.frames) {
-    s += `\t${f.code.toString(16)} ${oneLine(f.file)}:${oneLine(f.name)}:${f.line} (python)\n`;
-  }
+  for (const f of r.frames) s += frameLine(f);
   return `${s}\n`;
+}
+
+type FrameRef = Record['frames'][number];
+
+// Frame lines repeat from sample to sample: each is formatted once, keyed by
+// code address and line, and reused while the file and function still match
+// (a code address can be reused by another function after it is freed).
+const frameLines = new Map<number, Map<number, { file: string; name: string; text: string }>>();
+let cached = 0;
+const MAX_CACHED = 100000;
+
+function frameLine(f: FrameRef): string {
+  let byLine = frameLines.get(f.code);
+  const hit = byLine?.get(f.line);
+  if (hit && hit.file === f.file && hit.name === f.name) return hit.text;
+  if (cached >= MAX_CACHED) {
+    frameLines.clear();
+    cached = 0;
+  }
+  const text = `\t${f.code.toString(16)} ${oneLine(f.file)}:${oneLine(f.name)}:${f.line} (python)\n`;
+  if (!byLine) frameLines.set(f.code, (byLine = new Map()));
+  byLine.set(f.line, { file: f.file, name: f.name, text });
+  cached++;
+  return text;
 }
 
 /**   # error: 1732560883.133501 9877: frame chain loops (sample dropped) */
