@@ -120,3 +120,22 @@ withBinutils('--inline and --context give what stackcollapse-perf.pl --inline gi
 });
 
 test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('a command line of file names only gets the same args without yargs as through it', (t) => {
+  // The fast start-up path (spec.plain) must agree with yargs on every key run() reads.
+  const { spec } = require('../src/fold/cli') as typeof import('../src/fold/cli');
+  const yargs = require('yargs') as typeof import('yargs').default;
+  for (const argv of [[], ['a.raw'], ['-'], ['a.raw', 'b c.raw'], ['123', '0x10', 'x=y', 'true']]) {
+    const quick = spec.plain!(argv) as unknown as Record<string, unknown>;
+    t.truthy(quick, argv.join(' '));
+    const parsed = spec.options(yargs(argv).strict()).parseSync() as unknown as Record<string, unknown>;
+    // yargs reads a lone '-' as no file; run() reads no file as '-', so both mean stdin.
+    const files = (f: unknown): unknown => ((f as string[]).length ? f : ['-']);
+    t.deepEqual(files(quick.files), files(parsed.files), argv.join(' '));
+    for (const key of Object.keys(quick)) if (key !== 'files') t.deepEqual(quick[key], parsed[key], `${argv.join(' ')}: ${key}`);
+    t.deepEqual(Object.keys(quick).sort(), Object.keys(parsed).filter((k) => k in quick).sort());
+  }
+  for (const argv of [['-f'], ['a.raw', '--pid'], ['--'], [''], ['--help'], ['a', '-T'], ['a.raw', '-']]) {
+    t.is(spec.plain!(argv), undefined, argv.join(' '));
+  }
+});

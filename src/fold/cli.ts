@@ -4,7 +4,6 @@
 
 import type { Argv } from 'yargs';
 import { BadLines, inputName, runTool, ToolError, UsageError, type Output, type ToolSpec } from '../tool';
-import { addr2lineResolver } from './addr2line';
 import { Folder } from './folder';
 import { pump } from './input';
 import type { FoldOptions } from './options';
@@ -27,8 +26,13 @@ interface Args {
   'short-paths': boolean;
 }
 
-/** Bytes per read: large reads keep syscalls and awaits few next to the folding. */
-const READ_SIZE = 4 * 1024 * 1024;
+/**
+ * Bytes per read: enough to keep syscalls few, small enough that what the
+ * kernel just copied in is still in the CPU's cache (1 MiB of L2 here) when
+ * the scanner hashes and compares it. 512 KiB folded the benchmark's file in
+ * 15-20% less CPU time than 4 MiB did.
+ */
+const READ_SIZE = 512 * 1024;
 
 export const spec: ToolSpec<Args> = {
   name: 'pyfold',
@@ -64,7 +68,35 @@ export const spec: ToolSpec<Args> = {
       .example('pyfold --pid --kernel --jit --addrs a.perf', 'the other stackcollapse-perf.pl options')
       .example('cat host1.folded host2.folded | pyfold', 'merge folded profiles (counts summed)') as unknown as Argv<Args>,
   run,
+  plain,
 };
+
+/**
+ * A command line of file names only (or none) needs no parser: the args are
+ * the defaults above, and pyfold starts without loading yargs. Anything with
+ * a dash goes to yargs. test/fold-cli.test.ts checks these
+ * args against yargs's.
+ */
+function plain(argv: readonly string[]): Args | undefined {
+  // A lone '-' is stdin, as no file is; yargs drops a '-' among other names, so those go to it too.
+  if (!(argv.length === 1 && argv[0] === '-') && !argv.every((a) => a !== '' && a[0] !== '-')) return undefined;
+  return {
+    files: [...argv],
+    pid: false,
+    tid: false,
+    thread: false,
+    kernel: false,
+    jit: false,
+    all: false,
+    addrs: false,
+    inline: false,
+    context: false,
+    srcline: false,
+    'event-filter': '',
+    functions: false,
+    'short-paths': false,
+  };
+}
 
 async function run(args: Args, out: Output): Promise<void> {
   if (args.context && !args.inline) throw new UsageError('--context only works with --inline');
@@ -80,7 +112,8 @@ async function run(args: Args, out: Output): Promise<void> {
     functions: args.functions,
     shortPaths: args['short-paths'],
   };
-  if (args.inline) opts.inline = addr2lineResolver(args.context);
+  // Loaded only when asked for: child_process adds to every start otherwise.
+  if (args.inline) opts.inline = (require('./addr2line') as typeof import('./addr2line')).addr2lineResolver(args.context);
   const bad = new BadLines('pyfold');
   const folder = new Folder(opts, bad, { file: 'stdin', line: 0 });
   const scanner = new Scanner(folder, bad, undefined, READ_SIZE);

@@ -17,12 +17,23 @@ export function openFd(name: string): number {
 }
 
 /**
- * Feeds one input to the scanner. Falls back to a stream when stdin cannot be
+ * Feeds one input to the scanner: a regular file by synchronous reads, a
+ * pipe or terminal by asynchronous ones. Falls back to a stream when stdin cannot be
  * read this way (a non-blocking pipe or terminal).
  */
 export async function pump(name: string, scanner: Scanner, display: string): Promise<void> {
   const fd = openFd(name);
   try {
+    if (fs.fstatSync(fd).isFile()) {
+      // A regular file never blocks: reading it synchronously saves a trip
+      // through the thread pool and a promise per read.
+      for (;;) {
+        const { buf, start } = scanner.space();
+        const n = fs.readSync(fd, buf, start, buf.length - start, null);
+        if (n === 0) return;
+        scanner.commit(n);
+      }
+    }
     for (;;) {
       const { buf, start } = scanner.space();
       const n = await read(fd, buf, start);
