@@ -104,14 +104,15 @@ export class BlockCache {
     return b;
   }
 
-  /** Moves every count into the totals and empties the cache. */
-  flush(): void {
+  /** Moves every count into the totals and empties the cache; `last` once the input has ended. */
+  flush(last = false): void {
+    const add = last ? this.stacks.addLast.bind(this.stacks) : this.stacks.add.bind(this.stacks);
     for (const map of this.maps) {
       if (!map) continue;
       for (const list of map.values()) {
         for (const b of list) {
-          if (b.plain !== 0) this.stacks.add('', b.frames, b.plain);
-          for (const [root, n] of b.counts) this.stacks.add(root, b.frames, n);
+          if (b.plain !== 0) add('', b.frames, b.plain);
+          for (const [root, n] of b.counts) add(root, b.frames, n);
         }
       }
       map.clear();

@@ -138,7 +138,7 @@ export class Folder {
 
   /** The folded lines, sorted. */
   lines(): string[] {
-    this.blocks.flush();
+    this.blocks.flush(true);
     return this.stacks.lines();
   }
 
