@@ -165,27 +165,39 @@ export class Folder {
     const lines = block.split('\n');
     const frames: string[] = [];
     const cache = this.frameCache[(java ? 1 : 0) + (python ? 2 : 0)]!;
-    for (let line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       let names = cache.get(line);
       if (names === undefined) {
-        if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-        if (line.charCodeAt(0) === 0x23) names = [];
-        else {
-          if (!BLANK.test(line)) return null;
-          const f = parseFrameLine(line);
-          if (!f) return null;
-          const folded = foldFrame(f, java, this.ann);
-          names = folded ? folded.names.map((n) => this.name(n, python)).reverse() : [];
-        }
+        const folded = this.foldLine(line, java, python);
+        if (folded === null) return null;
+        names = folded;
         if (this.frameCacheSize++ > MAX_FRAME_CACHE) {
           for (const c of this.frameCache) c.clear();
           this.frameCacheSize = 0;
         }
         cache.set(line, names);
       }
-      for (const n of names) frames.push(n);
+      for (let j = 0; j < names.length; j++) frames.push(names[j]!);
     }
     return { frames: frames.reverse().join(';'), lines: lines.length };
+  }
+
+  /**
+   * What one line of a frame block folds to, innermost name first; null when
+   * it is not a frame line. Kept apart from foldBlock's loop, which runs for
+   * every line while this runs once per distinct line.
+   */
+  private foldLine(line: string, java: boolean, python: boolean): string[] | null {
+    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+    if (line.charCodeAt(0) === 0x23) return [];
+    if (!BLANK.test(line)) return null;
+    const f = parseFrameLine(line);
+    if (!f) return null;
+    const folded = foldFrame(f, java, this.ann);
+    const names: string[] = [];
+    if (folded) for (let i = folded.names.length - 1; i >= 0; i--) names.push(this.name(folded.names[i]!, python));
+    return names;
   }
 
   private header(h: Header): void {
