@@ -79,7 +79,7 @@ function summary(s: SessionStats, settings: Settings, child?: Launched): string 
   const stopped = settings.nonblocking
     ? 'target never stopped (--nonblocking)'
     : stops.length
-      ? `running threads stopped ${median(stops).toFixed(0)} µs per sample (median of ${stops.length})`
+      ? `running threads stopped ${median(stops).toFixed(0)} µs per sample (median of ${stops.length}; mean ${(stops.reduce((a, b) => a + b, 0) / stops.length).toFixed(0)} µs)`
       : 'no thread was running, none stopped';
   const end = child?.exited ? `; ${child.child.spawnfile} exited (${child.how})` : s.ended === 'exit' ? '; the target exited' : '';
   return (
