@@ -212,6 +212,12 @@ function main(): void {
   process.stdout.write(
     `pyfold: ${best.seconds.toFixed(2)} s wall (best of 3), ${(mb / best.seconds).toFixed(0)} MB/s, ${best.cpu.toFixed(2)} s CPU, peak RSS ${peak.toFixed(0)} MB (goal < 200 MB)\n`,
   );
+  // The fixed cost inside that figure: Node starting and pyfold loading, on an empty input.
+  const empty = [1, 2, 3].map(() => timed(process.execPath, [pyfold, '/dev/null'])).reduce((a, b) => (b.cpu < a.cpu ? b : a));
+  process.stdout.write(`pyfold on an empty input: ${empty.seconds.toFixed(3)} s wall, ${empty.cpu.toFixed(3)} s CPU\n`);
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    process.stdout.write('note: NODE_EXTRA_CA_CERTS is set, so every Node start loads that certificate bundle (part of the figures above)\n');
+  }
   const fg = process.env.FLAMEGRAPH_DIR;
   if (!fg) {
     process.stdout.write('set FLAMEGRAPH_DIR to a FlameGraph checkout to compare with stackcollapse-perf.pl\n');
