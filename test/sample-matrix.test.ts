@@ -8,7 +8,7 @@
 // Under CI=true nothing is skipped and a 3.8–3.13 interpreter is required.
 
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,12 +93,15 @@ function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutpu
   t.true(busy >= 0.5, `the spinner is not idle in ${(busy * 100).toFixed(0)}% of samples`);
 }
 
-for (const py of pythons) {
-  test(`-p ${py.label}`, async (t) => {
-    await limit.run(async () => {
+/** Attached run against scenes.py; `env` may load a different libpython (a stripped copy). */
+async function attached(t: ExecutionContext, py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  let executable = '';
+  await limit.run(async () => {
       const dir = fs.mkdtempSync(path.join(work, 'p-'));
       const dumpFile = path.join(dir, 'dump.json');
-      const target = spawn(py.path, [path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const target = spawn(py.path, [path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], {
+        stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+      });
       const targetRun = collect(target);
       try {
         await waitForFile(dumpFile, 20000, target);
@@ -107,13 +110,21 @@ for (const py of pythons) {
         t.is(run.code, 0, run.stderr);
         t.is(await harmed(target.pid!), undefined);
         t.regex(run.stderr, /^pysample: \d+ samples in /);
-        compare(t, py, dump, parseRaw(run.stdout), dump.still_from, dump.still_until);
+        const raw = parseRaw(run.stdout);
+        compare(t, py, dump, raw, dump.still_from, dump.still_until);
+        executable = raw.meta.get('executable') ?? '';
         const end = await targetRun;
         t.is(end.code, 0, `the target ends normally: ${end.stderr}`);
       } finally {
         target.kill('SIGKILL');
       }
-    });
+  });
+  return executable;
+}
+
+for (const py of pythons) {
+  test(`-p ${py.label}`, async (t) => {
+    await attached(t, py);
   });
 
   test(`-t ${py.label}`, async (t) => {
@@ -128,5 +139,24 @@ for (const py of pythons) {
       // Leave the last 50 ms out: the threads are let go at still_until.
       compare(t, py, dump, parseRaw(fs.readFileSync(out, 'utf8')), dump.still_from, dump.still_until - 0.05);
     });
+  });
+}
+
+// A libpython without .symtab (stripped copy loaded through LD_LIBRARY_PATH):
+// 2.7 loses interp_head and is found another way; 3.12 keeps .dynsym.
+for (const py of pythons.filter((p) => p.source === 'pyenv' && (p.minor === '2.7' || p.minor === '3.12'))) {
+  test(`-p ${py.label}, stripped libpython`, async (t) => {
+    const libdir = path.join(path.dirname(path.dirname(py.path)), 'lib');
+    const lib = fs.readdirSync(libdir).find((f) => /^libpython\d\.\d+m?\.so\.1\.0$/.test(f));
+    if (!lib) {
+      t.fail(`no libpython in ${libdir}`);
+      return;
+    }
+    const dir = fs.mkdtempSync(path.join(work, 'stripped-'));
+    const copy = path.join(dir, lib);
+    fs.copyFileSync(path.join(libdir, lib), copy);
+    execFileSync('strip', ['--strip-all', copy]);
+    t.false(execFileSync('readelf', ['-S', copy], { encoding: 'utf8' }).includes('.symtab'), 'the copy has no .symtab');
+    t.is(await attached(t, py, { LD_LIBRARY_PATH: dir }), copy, 'the stripped copy is what was read');
   });
 }
