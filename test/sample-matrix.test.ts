@@ -97,27 +97,27 @@ function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutpu
 async function attached(t: ExecutionContext, py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<string> {
   let executable = '';
   await limit.run(async () => {
-      const dir = fs.mkdtempSync(path.join(work, 'p-'));
-      const dumpFile = path.join(dir, 'dump.json');
-      const target = spawn(py.path, [path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], {
-        stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
-      });
-      const targetRun = collect(target);
-      try {
-        await waitForFile(dumpFile, 20000, target);
-        const dump = JSON.parse(fs.readFileSync(dumpFile, 'utf8')) as Dump;
-        const run = await pysample(['-p', String(target.pid), '-s', '0.4', '-r', '0.02']);
-        t.is(run.code, 0, run.stderr);
-        t.is(await harmed(target.pid!), undefined);
-        t.regex(run.stderr, /^pysample: \d+ samples in /);
-        const raw = parseRaw(run.stdout);
-        compare(t, py, dump, raw, dump.still_from, dump.still_until);
-        executable = raw.meta.get('executable') ?? '';
-        const end = await targetRun;
-        t.is(end.code, 0, `the target ends normally: ${end.stderr}`);
-      } finally {
-        target.kill('SIGKILL');
-      }
+    const dir = fs.mkdtempSync(path.join(work, 'p-'));
+    const dumpFile = path.join(dir, 'dump.json');
+    const target = spawn(py.path, [path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+    });
+    const targetRun = collect(target);
+    try {
+      await waitForFile(dumpFile, 20000, target);
+      const dump = JSON.parse(fs.readFileSync(dumpFile, 'utf8')) as Dump;
+      const run = await pysample(['-p', String(target.pid), '-s', '0.4', '-r', '0.02']);
+      t.is(run.code, 0, run.stderr);
+      t.is(await harmed(target.pid!), undefined);
+      t.regex(run.stderr, /^pysample: \d+ samples in /);
+      const raw = parseRaw(run.stdout);
+      compare(t, py, dump, raw, dump.still_from, dump.still_until);
+      executable = raw.meta.get('executable') ?? '';
+      const end = await targetRun;
+      t.is(end.code, 0, `the target ends normally: ${end.stderr}`);
+    } finally {
+      target.kill('SIGKILL');
+    }
   });
   return executable;
 }
