@@ -1,10 +1,13 @@
 // Properties of the fold: the result depends only on the multiset of records
 // and folded lines, not on their order, nor on where the input is cut into
-// chunks, nor on whether parts were folded first and merged later.
+// chunks, nor on whether parts were folded first and merged later; and the
+// shortcut for plain pysample frame lines folds them as the general path does.
 
 import test from 'ava';
 import * as fc from 'fast-check';
 import { foldChunks, foldText } from '../src/fold/fold';
+import { foldFrame, parseFrameLine, plainPythonFrame } from '../src/fold/perf';
+import { frameName } from '../src/tool';
 
 const names = fc.constantFrom('main', 'handle', 'get', '<module>', 'run', 'wait', 'caf\xe9', 'x y', 'f 12', 'a;b');
 const paths = fc.constantFrom('/srv/app/views.py', '/usr/lib/python3.12/threading.py', '/v/lib/python3.12/site-packages/dj/base.py');
@@ -140,4 +143,31 @@ test('the whole-record shortcut gives what the line-by-line path gives', (t) => 
     { numRuns: 300 },
   );
   t.pass();
+});
+
+test('property: a plain pysample frame line folds by the shortcut exactly as by the general path', (t) => {
+  // plainPythonFrame skips parseFrameLine, foldFrame and frameName for the
+  // common line shape; whatever it accepts must fold the same both ways.
+  const chars = fc.oneof(
+    { arbitrary: fc.constantFrom(...'abz09_./:<-\xe9'.split('')), weight: 12 },
+    { arbitrary: fc.constantFrom(...'>+;()[]"\' \t\r'.split('')), weight: 1 },
+  );
+  const symbol = fc.array(chars, { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+  const line = fc.tuple(fc.constantFrom('7f5e2c1a3b40', '0', 'ABCdef', 'x1'), symbol, fc.constantFrom(' (python)', '(python)', ' (python) ', ' (libc.so)', ' (python)\r'))
+    .map(([addr, sym, mod]) => `\t${addr} ${sym}${mod}`);
+  let taken = 0;
+  fc.assert(
+    fc.property(line, fc.boolean(), fc.boolean(), fc.boolean(), (l, kernel, jit, addrs) => {
+      const plain = plainPythonFrame(l);
+      if (plain === null) return true;
+      taken++;
+      const f = parseFrameLine(l);
+      const folded = f && foldFrame(f, false, { kernel, jit, addrs });
+      return folded !== null && folded.names.length === 1 && frameName(folded.names[0]!) === plain;
+    }),
+    { numRuns: 3000 },
+  );
+  t.true(taken > 100, `only ${taken} lines took the shortcut`);
+  t.is(plainPythonFrame('\t7f5e2c1a3b40 /srv/app/views.py:get:42 (python)'), '/srv/app/views.py:get:42');
+  t.is(plainPythonFrame('\t7f5e2c1a3b40 /srv/app/views.py:get 42 (python)'), null);
 });

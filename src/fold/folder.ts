@@ -9,7 +9,7 @@
 
 import { frameName, parseFolded, type BadLines, type Location } from '../tool';
 import { DEFAULT_OPTIONS, type FoldOptions } from './options';
-import { foldFrame, inlineSkips, parseFrameLine, parseHeader, srclineSuffix, type Annotate, type Header } from './perf';
+import { foldFrame, inlineSkips, parseFrameLine, parseHeader, plainPythonFrame, srclineSuffix, type Annotate, type Header } from './perf';
 import { rewritePythonFrame, rewrites } from './python';
 import { BlockCache, count } from './blocks';
 import { HeaderCache } from './headers';
@@ -189,6 +189,11 @@ export class Folder {
    * every line while this runs once per distinct line.
    */
   private foldLine(line: string, java: boolean, python: boolean): string[] | null {
+    if (!java && !rewrites(this.opts)) {
+      // The usual pysample frame: the regexes below would leave its symbol as it is.
+      const plain = plainPythonFrame(line);
+      if (plain !== null) return [plain];
+    }
     if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
     if (line.charCodeAt(0) === 0x23) return [];
     if (!BLANK.test(line)) return null;

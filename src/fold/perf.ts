@@ -75,6 +75,20 @@ export function parseFrameLine(line: string): FrameLine | null {
   return { pc: m[1]!, rawfunc: m[2]!, mod: m[3]! };
 }
 
+/**
+ * pysample's usual frame line, `\tADDR SYMBOL (python)`, whose symbol
+ * nothing in foldFrame or frameName would change: no blank, ';', '(', ')',
+ * quote, '[', '+' or '>'. Such a line folds to its symbol as it is (unless
+ * the frame is a java one, or Python rewrites are asked for).
+ */
+const PLAIN_PYTHON_FRAME = /^\t[0-9a-fA-F]+ ([^\t\n\v\f\r ;()"'[\]+>]+) \(python\)$/;
+
+/** The symbol of a plain pysample frame line (see above), or null: then take the general path. */
+export function plainPythonFrame(line: string): string | null {
+  const m = PLAIN_PYTHON_FRAME.exec(line);
+  return m ? m[1]! : null;
+}
+
 export interface Annotate {
   kernel: boolean;
   jit: boolean;
