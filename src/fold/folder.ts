@@ -165,8 +165,18 @@ export class Folder {
     const lines = block.split('\n');
     const frames: string[] = [];
     const cache = this.frameCache[(java ? 1 : 0) + (python ? 2 : 0)]!;
+    const plainOk = !java && !rewrites(this.opts);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if (plainOk) {
+        // The usual pysample frame folds to its symbol as it is: one regex,
+        // cheaper than hashing the line for the cache below.
+        const plain = plainPythonFrame(line);
+        if (plain !== null) {
+          frames.push(plain);
+          continue;
+        }
+      }
       let names = cache.get(line);
       if (names === undefined) {
         const folded = this.foldLine(line, java, python);
@@ -189,11 +199,6 @@ export class Folder {
    * every line while this runs once per distinct line.
    */
   private foldLine(line: string, java: boolean, python: boolean): string[] | null {
-    if (!java && !rewrites(this.opts)) {
-      // The usual pysample frame: the regexes below would leave its symbol as it is.
-      const plain = plainPythonFrame(line);
-      if (plain !== null) return [plain];
-    }
     if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
     if (line.charCodeAt(0) === 0x23) return [];
     if (!BLANK.test(line)) return null;
