@@ -121,6 +121,13 @@ test('-o into a missing directory: exit 1, one line', async (t) => {
   oneLineError(t, await pysample(['-p', String(process.pid), '-o', path.join(work, 'missing', 'x.raw')]), 1, /cannot write .*x\.raw: ENOENT/);
 });
 
+test('a full disk: exit 1, one line, the target let go', async (t) => {
+  if (!needPython(t)) return;
+  const pid = await pythonTarget();
+  oneLineError(t, await pysample(['-p', String(pid), '-s', '0.3', '-o', '/dev/full']), 1, /cannot write the samples: ENOSPC/);
+  t.is(await harmed(pid), undefined);
+});
+
 const setpriv = spawnSync('setpriv', ['--version']).status === 0 && process.getuid?.() === 0;
 
 test('permission: not root and no CAP_SYS_PTRACE (names the cause and the fix)', async (t) => {

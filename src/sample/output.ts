@@ -3,7 +3,7 @@
 // every sample taken is in the kernel's hands even if pysample is killed.
 
 import * as fs from 'node:fs';
-import { PipeClosed } from '../tool';
+import { PipeClosed, ToolError } from '../tool';
 
 export interface Header {
   pid: number;
@@ -138,7 +138,7 @@ export class RawWriter {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') Atomics.wait(this.nap, 0, 0, 1);
         else if (code === 'EPIPE') throw new PipeClosed();
-        else throw err;
+        else throw new ToolError(`cannot write the samples: ${code ?? (err as Error).message} (check the output's disk or device)`);
       }
     }
   }
