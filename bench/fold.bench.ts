@@ -235,7 +235,8 @@ function main(): void {
     `stackcollapse-perf.pl: ${perl.seconds.toFixed(2)} s wall, ${(mb / perl.seconds).toFixed(1)} MB/s, ${perl.cpu.toFixed(2)} s CPU, peak RSS ${perl.peakMB.toFixed(0)} MB\n` +
       `ratio: pyfold is ${ratio.toFixed(1)}x faster by wall time, ${cpuRatio.toFixed(1)}x by CPU time (goal >= 20x)\n`,
   );
-  if (ratio < 20 || peak >= 200) process.exitCode = 1;
+  // Both ratios must reach the goal: wall time flatters pyfold when other jobs slow the longer run.
+  if (ratio < 20 || cpuRatio < 20 || peak >= 200) process.exitCode = 1;
 }
 
 if (require.main === module) main();
