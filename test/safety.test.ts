@@ -5,7 +5,7 @@
 // the target running. Each case checks the target's threads in /proc after.
 
 import test, { type ExecutionContext } from 'ava';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -176,7 +176,7 @@ test.serial('signals sent to the target while it is sampled at 1 kHz all arrive'
   const r = await run;
   t.is(r.code, 0, r.stderr);
   t.is((await exited(target)).code, 0);
-  t.is(fs.readFileSync(report, 'utf8'), `signals ${sent}\nended by time\n`);
+  t.is(fs.readFileSync(report, 'utf8'), `signals ${sent}\nended by time\nend signals 0\n`);
 });
 
 test.serial('threads that start and end all the time are picked up and dropped', async (t) => {
@@ -211,7 +211,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     ps.kill(sig);
     const r = await run;
     t.is(r.code, 0, r.stderr);
-    t.is(fs.readFileSync(report, 'utf8').split('\n')[1], `ended by ${sig}`, r.stderr + r.stdout);
+    t.deepEqual(fs.readFileSync(report, 'utf8').split('\n').slice(1, 3), [`ended by ${sig}`, 'end signals 1'], r.stderr + r.stdout);
     t.regex(r.stderr, /exited \(status 0\)/);
     const raw = parseRaw(fs.readFileSync(out, 'utf8'));
     t.deepEqual(raw.bad, []);
@@ -236,4 +236,28 @@ test.serial('--nonblocking never stops or traces the target', async (t) => {
   t.is(seen, 0, 'never seen stopped or traced');
   t.true(parseRaw(r.stdout).records.length > 100);
   await ends(t, target);
+});
+
+test.serial('-t on a terminal: Ctrl-C reaches the command once, not twice', async (t) => {
+  if (!needPython(t)) return;
+  if (spawnSync('script', ['--version']).status !== 0) {
+    if (CI) t.fail('needs script(1) for a terminal');
+    else t.log('needs script(1)');
+    return;
+  }
+  const report = path.join(work, 'tty-ctrl-c.txt');
+  const out = path.join(work, 'tty-ctrl-c.raw');
+  const cmd = `"${process.execPath}" "${PYSAMPLE}" -r 0.005 -o "${out}" -t "${py!.path}" "${path.join(TARGETS, 'busy.py')}" 30 "${report}"`;
+  const term = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const run = collect(term);
+  while (!run.stdoutSoFar().includes('ready')) {
+    if (term.exitCode !== null) break;
+    await sleep(10);
+  }
+  await sleep(300);
+  term.stdin!.write('\x03'); // the terminal turns it into SIGINT for its foreground group
+  const r = await run;
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.deepEqual(fs.readFileSync(report, 'utf8').split('\n').slice(1, 3), ['ended by SIGINT', 'end signals 1']);
+  t.regex(fs.readFileSync(out, 'utf8'), /^# samples: \d+ /m);
 });
