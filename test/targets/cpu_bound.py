@@ -29,11 +29,10 @@ def descend(level, n):
 
 
 def chunks():
-    import threading
-    done = []
-    threading.Thread(target=lambda: (sys.stdin.read(), done.append(1))).start()
+    import select
     out = sys.stdout
-    while not done:
+    # One thread only: stdin is polled between chunks (EOF ends the run).
+    while not (select.select([sys.stdin], [], [], 0)[0] and not sys.stdin.read(1)):
         t0 = clock()
         descend(0, CHUNK)
         t1 = clock()
