@@ -85,6 +85,8 @@ function parseArgs<A>(spec: ToolSpec<A>, argv: string[]): A {
     .scriptName(spec.name)
     .usage(spec.usage)
     .strict()
+    // File names such as 0x10 or 123 stay names.
+    .parserConfiguration({ 'parse-positional-numbers': false })
     .help('help')
     .alias('help', 'h')
     .version(VERSION)

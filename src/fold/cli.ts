@@ -10,7 +10,7 @@ import type { FoldOptions } from './options';
 import { Scanner } from './scan';
 
 interface Args {
-  files: string[];
+  _: (string | number)[];
   pid: boolean;
   tid: boolean;
   thread: boolean;
@@ -42,8 +42,9 @@ export const spec: ToolSpec<Args> = {
     '"frame;frame;frame count", merged and sorted. Reads the FILEs, or stdin.',
   options: (y: Argv) =>
     y
-      .command('$0 [files..]', false)
-      .positional('files', { type: 'string', array: true, default: [] as string[], describe: 'input files; - or none for stdin' })
+      // FILE arguments are positional: strict about options only.
+      .strict(false)
+      .strictOptions()
       .option('pid', { type: 'boolean', default: false, describe: 'root frame COMM-PID for every record (pysample records get none by default)' })
       .option('tid', { type: 'boolean', default: false, describe: 'root frame COMM-PID/TID for every record' })
       .option('thread', { alias: 'T', type: 'boolean', default: false, describe: 'add a frame [COMM tid TID] naming the thread, below any process root' })
@@ -78,10 +79,10 @@ export const spec: ToolSpec<Args> = {
  * args against yargs's.
  */
 function plain(argv: readonly string[]): Args | undefined {
-  // A lone '-' is stdin, as no file is; yargs drops a '-' among other names, so those go to it too.
-  if (!(argv.length === 1 && argv[0] === '-') && !argv.every((a) => a !== '' && a[0] !== '-')) return undefined;
+  // '-' names stdin; any other argument starting with a dash is an option.
+  if (!argv.every((a) => a === '-' || (a !== '' && a[0] !== '-'))) return undefined;
   return {
-    files: [...argv],
+    _: [...argv],
     pid: false,
     tid: false,
     thread: false,
@@ -117,7 +118,7 @@ async function run(args: Args, out: Output): Promise<void> {
   const bad = new BadLines('pyfold');
   const folder = new Folder(opts, bad, { file: 'stdin', line: 0 });
   const scanner = new Scanner(folder, bad, undefined, READ_SIZE);
-  const files = args.files.length ? args.files : ['-'];
+  const files = args._.length ? args._.map(String) : ['-'];
   for (const name of files) {
     folder.where.file = inputName(name);
     folder.where.line = 0;
