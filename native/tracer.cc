@@ -52,30 +52,41 @@ int alarm_signal_number() noexcept {
   return alarm_signal;
 }
 
-/** A one-shot timer that interrupts this thread's blocking calls at a deadline. */
+/**
+ * A one-shot timer that interrupts this thread's blocking calls at a deadline.
+ * The POSIX timer is made once per calling thread (all calls come from Node's
+ * main thread) and only armed and disarmed per use: two system calls.
+ */
 class Alarm {
  public:
   explicit Alarm(long long deadline_ns) noexcept {
-    int sig = alarm_signal_number();
-    if (!sig) return;
-    sigevent ev{};
-    ev.sigev_notify = SIGEV_THREAD_ID;
-    ev.sigev_signo = sig;
-    ev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
-    if (timer_create(CLOCK_MONOTONIC, &ev, &timer_) != 0) return;
+    static thread_local timer_t timer;
+    static thread_local bool made = false;
+    if (!made) {
+      int sig = alarm_signal_number();
+      if (!sig) return;
+      sigevent ev{};
+      ev.sigev_notify = SIGEV_THREAD_ID;
+      ev.sigev_signo = sig;
+      ev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+      if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return;
+      made = true;
+    }
+    timer_ = &timer;
     itimerspec when{};
     when.it_value.tv_sec = deadline_ns / 1000000000LL;
     when.it_value.tv_nsec = deadline_ns % 1000000000LL;
-    armed_ = timer_settime(timer_, TIMER_ABSTIME, &when, nullptr) == 0;
-    if (!armed_) timer_delete(timer_);
+    armed_ = timer_settime(timer, TIMER_ABSTIME, &when, nullptr) == 0;
   }
   ~Alarm() {
-    if (armed_) timer_delete(timer_);
+    if (!armed_) return;
+    itimerspec off{};
+    timer_settime(*timer_, 0, &off, nullptr);
   }
   bool armed() const noexcept { return armed_; }
 
  private:
-  timer_t timer_{};
+  timer_t* timer_ = nullptr;
   bool armed_ = false;
 };
 
