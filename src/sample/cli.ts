@@ -8,6 +8,7 @@ import { type RawArgs, type Settings, splitArgs, toSettings } from './args';
 import { attachFacts, explainAttach } from './errors';
 import { launch, type Launched, whenReady } from './launch';
 import { type MemoryError, ProcessMemory } from './memory';
+import { native } from './native';
 import { RawWriter, formatHeader } from './output';
 import { isAlive, readCommand, readStatus } from './procfs';
 import { openPython, type PythonProcess } from './python';
@@ -99,6 +100,7 @@ function progressLine(settings: Settings): ((s: SessionStats, elapsedS: number) 
 
 async function run(a: RawArgs, command: string[]): Promise<void> {
   const settings = toSettings(a, command);
+  native(); // says at once if this is not Linux or the addon is not built
   process.stderr.on('error', () => undefined); // a closed terminal must not stop the detach
   let fd = 1;
   if (settings.output !== undefined) {

@@ -35,7 +35,7 @@ let loaded: NativeAddon | undefined;
 export function native(): NativeAddon {
   if (loaded) return loaded;
   if (process.platform !== 'linux') {
-    throw new ToolError(`pysample needs Linux (ptrace and process_vm_readv); this is ${process.platform}`);
+    throw new ToolError(`this needs Linux (ptrace and process_vm_readv); this system is ${process.platform}`);
   }
   for (const rel of CANDIDATES) {
     const file = path.join(ROOT, rel);
