@@ -218,6 +218,19 @@ test('-- CMD launches like -t; the command keeps its own options', async (t) => 
   t.deepEqual(parseRaw(r2.stdout).bad, []);
 });
 
+test('-s with -t: samples for that long, then waits for the command like a shell', async (t) => {
+  if (!needPython(t)) return;
+  const out = path.join(work, 'seconds-t.raw');
+  const start = Date.now();
+  const r = await pysample(['-s', '0.5', '-r', '0.01', '-o', out, '-t', py!.path, path.join(TARGETS, 'busy.py'), '2']);
+  t.is(r.code, 0, r.stderr);
+  t.true(Date.now() - start >= 2000, 'pysample waited for the command');
+  const totals = parseRaw(fs.readFileSync(out, 'utf8')).meta.get('totals') ?? '';
+  const samples = Number(/^samples: (\d+)/.exec(totals)?.[1]);
+  t.true(samples >= 20 && samples <= 51, `${samples} samples in 0.5 s at 100/s`);
+  t.regex(r.stderr, /exited \(status 0\)/);
+});
+
 test('progress: a live line on a terminal, only the summary otherwise', async (t) => {
   if (!needPython(t)) return;
   if (spawnSync('script', ['--version']).status !== 0) {

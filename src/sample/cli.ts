@@ -161,8 +161,10 @@ async function run(a: RawArgs, command: string[]): Promise<void> {
     } finally {
       if (process.stderr.isTTY && !settings.quiet) process.stderr.write('\r\x1b[K');
     }
-    // The sampler may see the exit (a zombie) before Node has reaped the child.
+    // The sampler may see the exit (a zombie) before Node has reaped the child;
+    // after -s, the command runs on and, like a shell, pysample waits for it.
     if (child && session.stats.ended === 'exit') await child.wait();
+    if (child && session.stats.ended === 'time' && signals < 2) await Promise.race([child.wait(), secondSignal]);
     if (!settings.quiet && session.stats.ended !== 'pipe') process.stderr.write(summary(session.stats, settings, child));
   } finally {
     // Like a shell, wait for the job launched with -t, unless told twice to stop.
