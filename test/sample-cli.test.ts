@@ -181,6 +181,7 @@ test('the header, -x and --gil', async (t) => {
   const r = await pysample(['-p', String(pid), '-s', '0.3', '-r', '0.005']);
   t.is(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
+  t.is(lines.shift(), '# ========');
   t.is(lines[0], '# pysample: raw stacks, format 1 (man 5 pysample)');
   t.is(lines[1], `# pid: ${pid}`);
   t.is(lines[2], `# command: ${py!.path} ${path.join(TARGETS, 'busy.py')} 30`);

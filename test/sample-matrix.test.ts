@@ -44,6 +44,7 @@ test('interpreters: a 3.8–3.13 CPython is present', (t) => {
 /** Compares every record taken while the target sat still with the target's own view. */
 function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutput, from: number, until: number): void {
   t.deepEqual(raw.bad, [], 'every line fits the raw format');
+  t.is(raw.meta.get('first'), '# ========', 'the first line');
   // While the target starts or ends, its objects change under the reads
   // (threads appear before they can be stopped): a few failed samples are
   // counted then. While it sits still, none may fail.

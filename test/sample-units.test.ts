@@ -66,7 +66,7 @@ test('the raw format, exactly as README "Raw stacks" shows it', (t) => {
       pid: 9876, command: 'python3 app.py --port 8080', python: '3.12.1', executable: '/usr/local/bin/python3.12',
       interval: 0.01, start: new Date('2026-11-25T18:54:43.123Z'),
     }),
-    '# pysample: raw stacks, format 1 (man 5 pysample)\n# pid: 9876\n# command: python3 app.py --port 8080\n# python: 3.12.1\n' +
+    '# ========\n# pysample: raw stacks, format 1 (man 5 pysample)\n# pid: 9876\n# command: python3 app.py --port 8080\n# python: 3.12.1\n' +
       '# executable: /usr/local/bin/python3.12\n# interval: 0.01\n# start: 2026-11-25T18:54:43.123Z\n',
   );
   const frames = [
@@ -80,13 +80,17 @@ test('the raw format, exactly as README "Raw stacks" shows it', (t) => {
   );
   t.is(
     formatRecord({ comm: 'my worker', pid: 1, tid: 2, gil: false, idle: true, timeUs: 1000000000000005, frames: frames.slice(1) }),
-    'my worker 1/2 [idle] 1000000000.000005: 1 cpu-clock:\n\t0 [idle] (python)\n\t7f5e2c1a3a00 /srv/app/server.py:serve:17 (python)\n\n',
+    'my_worker 1/2 [idle] 1000000000.000005: 1 cpu-clock:\n\t0 [idle] (python)\n\t7f5e2c1a3a00 /srv/app/server.py:serve:17 (python)\n\n',
   );
-  t.regex(formatRecord({ comm: 'x', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [] }), /^x 1\/2 \[-\] 0\.000000: /);
+  t.regex(formatRecord({ comm: 'xy', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [] }), /^xy 1\/2 \[-\] 0\.000000: /);
   t.regex(formatRecord({ comm: 'x', pid: 1, tid: 2, gil: true, idle: true, timeUs: 0, frames: [] }), /\[gil,idle\]/);
   // A line break in a name must not break the format.
   t.is(formatRecord({ comm: 'a\nb', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [{ code: 1, file: 'f\n', name: 'g', line: 0 }] }),
-    'a b 1/2 [-] 0.000000: 1 cpu-clock:\n\t1 f :g:0 (python)\n\n');
+    'a_b 1/2 [-] 0.000000: 1 cpu-clock:\n\t1 f :g:0 (python)\n\n');
+  // One-character and empty names are padded so the pid is never read as part of them.
+  t.regex(formatRecord({ comm: 'x', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [] }), /^x_ 1\/2 /);
+  t.regex(formatRecord({ comm: '', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [] }), /^__ 1\/2 /);
+  t.regex(formatRecord({ comm: 'w\t2', pid: 1, tid: 2, gil: false, idle: false, timeUs: 0, frames: [] }), /^w_2 1\/2 /);
   t.is(formatError(1732560883133501, 9877, 'frame chain loops', true), '# error: 1732560883.133501 9877: frame chain loops (sample dropped)\n');
   t.is(formatError(1732560883133501, 9877, 'bad code object', false), '# error: 1732560883.133501 9877: bad code object (stack truncated)\n');
   t.is(

@@ -41,6 +41,8 @@ const oneLine = (s: string): string => s.replace(/[\r\n]/g, ' ');
 
 export function formatHeader(h: Header): string {
   return [
+    // The first line of `perf script --header`: the Firefox Profiler needs it.
+    '# ========',
     '# pysample: raw stacks, format 1 (man 5 pysample)',
     `# pid: ${h.pid}`,
     `# command: ${oneLine(h.command)}`,
@@ -65,7 +67,7 @@ export function formatTime(us: number): string {
  */
 export function formatRecord(r: Record): string {
   const flags = r.gil && r.idle ? 'gil,idle' : r.gil ? 'gil' : r.idle ? 'idle' : '-';
-  let s = `${oneLine(r.comm)} ${r.pid}/${r.tid} [${flags}] ${formatTime(r.timeUs)}: 1 cpu-clock:\n`;
+  let s = `${commField(r.comm)} ${r.pid}/${r.tid} [${flags}] ${formatTime(r.timeUs)}: 1 cpu-clock:\n`;
   if (r.idle) s += '\t0 [idle] (python)\n';
   for (const f of r.frames) s += frameLine(f);
   return `${s}\n`;
@@ -93,6 +95,16 @@ function frameLine(f: FrameRef): string {
   byLine.set(f.line, { file: f.file, name: f.name, text });
   cached++;
   return text;
+}
+
+/**
+ * The thread name as the header's first field: blanks become '_' and it is
+ * at least two characters, because the readers find the ids with
+ * `^(\S.+?)\s+(\d+)`: "worker 2" would give thread id 2, and a
+ * one-character name would swallow the pid.
+ */
+export function commField(comm: string): string {
+  return comm.replace(/[\s]/g, '_').padEnd(2, '_');
 }
 
 /**   # error: 1732560883.133501 9877: frame chain loops (sample dropped) */

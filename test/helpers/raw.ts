@@ -34,6 +34,10 @@ export function parseRaw(text: string): RawOutput {
   const out: RawOutput = { meta: new Map(), errors: [], records: [], bad: [] };
   let cur: RawRecord | undefined;
   for (const line of text.split('\n')) {
+    if (line === '# ========') {
+      if (out.meta.size === 0) out.meta.set('first', line);
+      continue;
+    }
     if (line.startsWith('# ')) {
       const colon = line.indexOf(': ');
       const key = line.slice(2, colon);
