@@ -121,6 +121,12 @@ export class CodeCache {
       const b = this.mem.read(code, codeSpan(l));
       const name = readString(this.mem, l, ptr(b, c.qualname ?? c.name));
       const file = readString(this.mem, l, ptr(b, c.filename));
+      // CPython's own trampoline code (3.12+: "<interpreter trampoline>" in "<shim>") runs no
+      // user code; its frames sit on the C stack and are skipped by owner, but a read that races
+      // with the running target (--nonblocking) can still reach one.
+      if (file === '<shim>') {
+        return { file, name, firstLine: 0, table: Buffer.alloc(0), notCode: true, lines, key: this.keyOf(b), checked: this.sample };
+      }
       const table = readBytes(this.mem, l.bytes, ptr(b, c.lines));
       const info: CodeInfo = { file, name, firstLine: b.readInt32LE(c.firstlineno), table, lines, checked: this.sample,
         key: this.keyOf(b) };
