@@ -6,47 +6,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { type Ran, runTool, sh } from './helpers/run';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pyfilter');
 const FIXTURES = path.join(ROOT, 'test/fixtures/filter');
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
-interface Result {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
 /** Runs bin/pyfilter with args, feeding input (if any) on stdin. */
-function pyfilter(args: string[], input?: string | Buffer): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-    child.stdin.on('error', () => {}); // the child may exit before reading everything
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** Runs a shell pipeline; resolves with stdout and stderr. */
-function sh(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pyfilter = (args: string[], input?: string | Buffer): Promise<Ran> => runTool('pyfilter', args, { stdin: input });
 
 const lines = (s: string | Buffer): string[] => s.toString('latin1').split('\n').filter(Boolean);
 
@@ -140,7 +108,7 @@ test('several files are read in turn', async (t) => {
 test('a file named like a number is still a file', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pyfilter-'));
   fs.writeFileSync(path.join(dir, '007'), 'a;b 1\n');
-  const r = await new Promise<Result>((resolve) => {
+  const r = await new Promise<Ran>((resolve) => {
     const child = spawn(process.execPath, [BIN, '007'], { cwd: dir });
     const out: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

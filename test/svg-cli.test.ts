@@ -2,11 +2,10 @@
 // the options' visible effects, run against the real bin/pyflamegraph.
 
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseSvg } from './fixtures/svg/structure';
+import { runTool, sh } from './helpers/run';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pyflamegraph');
@@ -20,33 +19,11 @@ interface Result {
 }
 
 /** Runs bin/pyflamegraph with args, feeding input on stdin. */
-export function pyflamegraph(args: string[], input: string | Buffer = '', cwd = ROOT): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
+export async function pyflamegraph(args: string[], input: string | Buffer = '', cwd = ROOT): Promise<Result> {
+  const r = await runTool('pyflamegraph', args, { stdin: input, cwd });
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
-function sh(script: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const stderrLines = (s: string): string[] => s.split('\n').filter(Boolean);
 const titles = (svg: string): string[] => parseSvg(svg).frames.map((f) => f.title).sort();

@@ -2,27 +2,19 @@
 // the interactive script relies on, checked on real bin/pyflamegraph output.
 
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runTool } from './helpers/run';
 import { type FrameShape, parseSvg } from './fixtures/svg/structure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pyflamegraph');
 const APP = path.join(ROOT, 'test/fixtures/svg/app.folded');
 
-function run(args: string[], input = '', cwd = ROOT, bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+async function run(args: string[], input = '', cwd = ROOT, bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await runTool(bin, args, { stdin: input, cwd });
+  return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr };
 }
 
 const rgb = (f: FrameShape): number[] => f.fill.slice(4, -1).split(',').map(Number);

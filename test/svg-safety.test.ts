@@ -4,13 +4,14 @@
 // --subtitle, --notes, --countname, --nametype and --nameattr values.
 
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { type Ran, runTool } from './helpers/run';
 import * as vm from 'node:vm';
 import fc from 'fast-check';
-import { decodeEntities, parseSvg } from './fixtures/svg/structure';
+import { parseSvg } from './fixtures/svg/structure';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/pyflamegraph');
@@ -18,18 +19,7 @@ const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'pyflamegraph-safety-'));
 test.after.always(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-function run(args: string[], input: Buffer | string): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: TMP });
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
-    child.stdin.end(input);
-  });
-}
+const run = (args: string[], input: Buffer | string): Promise<Ran> => runTool(BIN, args, { stdin: input, cwd: TMP });
 
 /** xmllint's verdict on a document: '' when well-formed, else its complaint. */
 function xmllint(doc: Buffer): string {

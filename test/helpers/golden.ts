@@ -10,9 +10,9 @@
 // and says how to create it; it is never created silently.
 
 import type { ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runTool } from './run';
 
 /** The project's root: the nearest folder above this file with a package.json. */
 export function projectRoot(): string {
@@ -95,19 +95,9 @@ export interface Run {
 }
 
 /** Runs bin/TOOL with args, stdin fed from a Buffer or string (latin1). */
-export function runBin(tool: string, args: string[], stdin?: Buffer | string): Promise<Run> {
-  const bin = path.join(projectRoot(), 'bin', tool);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.on('error', () => {}); // the tool may exit before reading all of it
-    child.stdin.end(typeof stdin === 'string' ? Buffer.from(stdin, 'latin1') : stdin ?? Buffer.alloc(0));
-  });
+export async function runBin(tool: string, args: string[], stdin?: Buffer | string): Promise<Run> {
+  const r = await runTool(tool, args, { stdin: typeof stdin === 'string' ? Buffer.from(stdin, 'latin1') : stdin });
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 export const runPyfold = (args: string[], stdin?: Buffer | string): Promise<Run> => runBin('pyfold', args, stdin);
