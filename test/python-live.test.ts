@@ -45,7 +45,21 @@ const asTuples = (s: ThreadStack): Frames => s.frames.map((f) => [f.file, f.name
 /** Every parked thread (all but the reporter) equals the target's own view, frame by frame. */
 function checkParked(t: ExecutionContext, p: PythonProcess, target: Target, only?: 'main'): ThreadStack[] {
   const stacks = p.capture().map((r) => p.resolve(r));
+  // The split the sampler uses: only the listed threads copied at once, the rest by captureRest().
+  const split = p.capture(new Set([target.pid]));
+  t.true(split.some((r) => r.pending !== undefined) || split.every((r) => r.nativeTid === undefined || r.nativeTid === target.pid),
+    'threads not listed as running are left for captureRest');
+  p.captureRest(split);
+  t.true(split.every((r) => r.pending === undefined), 'captureRest copies every pending stack');
+  const late = split.map((r) => p.resolve(r));
   const { roles, threads } = target.info;
+  for (const [ident, want] of Object.entries(threads)) {
+    if (Number(ident) === roles.reporter) continue;
+    if (only === 'main' && Number(ident) !== roles.main) continue;
+    const got = late.find((s) => s.threadId === Number(ident));
+    t.deepEqual(got && asTuples(got), want.frames, `thread ${ident}, stack copied after the others`);
+    t.is(got?.error, undefined, `thread ${ident}, stack copied after the others`);
+  }
   for (const [ident, want] of Object.entries(threads)) {
     if (Number(ident) === roles.reporter) continue;
     if (only === 'main' && Number(ident) !== roles.main) continue;

@@ -8,7 +8,10 @@ import { isAlive, listThreads, readText, statState, ThreadTable } from './procfs
 
 /** The part of the Python side's process the sampler uses (see python/index.ts). */
 export interface StackSource<R extends RawStackThread = RawStackThread> {
-  capture(): R[];
+  /** Copies the stacks of the threads in `running` (OS ids) and of those whose id is unknown;
+   *  the rest are copied by captureRest() (every stack when `running` is not given). */
+  capture(running?: ReadonlySet<number>): R[];
+  captureRest(raws: R[]): void;
   resolve(raw: R): ThreadStack;
 }
 export interface RawStackThread {
@@ -101,6 +104,9 @@ export class Sampler {
     // change its Python stack without waking up and taking the GIL, which a
     // stopped running thread keeps; interrupting it would only wake it (and
     // make it runnable, so it would look busy in the next sample).
+    // Only the running threads' stacks are copied while they are stopped; the
+    // sleeping ones' right after (for the same reason), so many idle threads
+    // do not lengthen the stop.
     const running = this.opts.nonblocking ? [] : tids.filter((tid) => states.get(tid) === 'R');
     let raws: ReturnType<StackSource['capture']>;
     let stoppedUs = 0;
@@ -108,13 +114,14 @@ export class Sampler {
       const t0 = performance.now();
       try {
         if (running.length && !this.stop(running)) return { timeUs, threads: [], gone: true, stoppedUs };
-        raws = this.source.capture();
+        raws = this.source.capture(this.opts.nonblocking ? undefined : new Set(running));
       } finally {
         if (running.length) {
           this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
           stoppedUs = (performance.now() - t0) * 1000;
         }
       }
+      this.source.captureRest(raws);
     } catch (err) {
       if (err instanceof StopRefused) throw err;
       if (!isAlive(this.opts.pid)) return { timeUs, threads: [], gone: true, stoppedUs };

@@ -8,7 +8,7 @@ import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-of
 import { layoutFor, type Layout } from './layouts';
 import { findImage, findVersion, imageAddr, locateInterp, readProcess, runtimeAddr, validates, type Image } from './locate';
 import { isPtr, ptr, type Memory } from './memory';
-import { captureThreads, type Interpreter, type RawThread } from './threads';
+import { captureRest, captureThreads, type Interpreter, type RawThread } from './threads';
 import { nativeTidReader, TaskIds } from './tid';
 import { versionText, type PyVersion } from './version';
 import { FRAME_STRIDE } from './walk';
@@ -40,7 +40,12 @@ export interface PythonProcess {
   readonly foundBy: string;
   /** The layout in use (from the table, or from the target's _Py_DebugOffsets). */
   readonly layout: Layout;
-  capture(): RawThread[];
+  /** Phase 1, while the running threads are stopped. Given `running` (their OS thread ids), the
+   *  frames of the other threads are left for captureRest(); without it every stack is copied. */
+  capture(running?: ReadonlySet<number>): RawThread[];
+  /** Phase 1b, right after the resume: copies the stacks capture() left for later. */
+  captureRest(raws: RawThread[]): void;
+  /** Phase 2: decodes one thread (completing its capture first if captureRest was not called). */
   resolve(raw: RawThread): ThreadStack;
 }
 
@@ -87,14 +92,18 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 }
 
 /** capture() and resolve() over an interpreter whose layout and address are known. */
-export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'resolve'> {
+export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
   return {
-    capture: () => {
+    capture: (running) => {
       cache.newSample();
-      return captureThreads(ip);
+      return captureThreads(ip, running);
     },
-    resolve: (raw) => resolveThread(cache, raw),
+    captureRest: (raws) => captureRest(ip, raws),
+    resolve: (raw) => {
+      if (raw.pending) captureRest(ip, [raw]);
+      return resolveThread(cache, raw);
+    },
   };
 }
 

@@ -24,6 +24,8 @@ export interface RawThread {
   tstate: number;
   /** Flat frames, innermost first: code address, instruction position, flags (see walk.ts). */
   frames: number[];
+  /** The thread-state bytes of a thread whose frames are still to be copied (see captureRest). */
+  pending?: Buffer;
 }
 
 /** Everything capture() needs, resolved once at open. */
@@ -57,8 +59,10 @@ export function gilHolder(ip: Interpreter): number {
 }
 
 /** Copies every thread's stack, in every interpreter (sub-interpreters chain through `next`).
+ *  With `running` (OS thread ids), only those threads' frames, and those of threads whose id is
+ *  unknown, are copied now; the others are left `pending` for captureRest().
  *  Throws only when the first interpreter's thread list cannot be read. */
-export function captureThreads(ip: Interpreter): RawThread[] {
+export function captureThreads(ip: Interpreter, running?: ReadonlySet<number>): RawThread[] {
   const is = ip.layout.interp;
   // next and threads_head are read together (adjacent enough in every version).
   const lo = Math.min(is.next, is.threadsHead);
@@ -76,14 +80,15 @@ export function captureThreads(ip: Interpreter): RawThread[] {
       if (n === 0) throw e;
       break;
     }
-    threadsOf(ip, interp, ptr(b, is.threadsHead - lo), holder, out);
+    threadsOf(ip, interp, ptr(b, is.threadsHead - lo), holder, out, running);
     interp = ptr(b, is.next - lo);
   }
   return out;
 }
 
 /** Appends the threads of one interpreter. Throws if the very first thread state is unreadable. */
-function threadsOf(ip: Interpreter, interp: number, head: number, holder: number, out: RawThread[]): void {
+function threadsOf(ip: Interpreter, interp: number, head: number, holder: number, out: RawThread[],
+  running?: ReadonlySet<number>): void {
   const { mem, layout: l } = ip;
   const t = l.tstate;
   const span = tstateSpan(l);
@@ -108,10 +113,27 @@ function threadsOf(ip: Interpreter, interp: number, head: number, holder: number
     const raw: RawThread = { threadId, holdsGil: holder !== 0 && holder === addr, tstate: addr, frames: [] };
     const tid = ip.nativeTid(b, threadId);
     if (tid !== undefined) raw.nativeTid = tid;
-    const err = captureFrames(ip, b, raw.frames);
-    if (err) raw.error = err;
+    if (running && tid !== undefined && !running.has(tid)) {
+      raw.pending = b;
+    } else {
+      const err = captureFrames(ip, b, raw.frames);
+      if (err) raw.error = err;
+    }
     out.push(raw);
     addr = ptr(b, t.next);
+  }
+}
+
+/** Copies the frames of the threads captureThreads() left pending: a thread asleep in the
+ *  kernel cannot change its Python stack without waking and taking the GIL, so this may run
+ *  after the running threads are resumed. Never throws. */
+export function captureRest(ip: Interpreter, raws: RawThread[]): void {
+  for (const raw of raws) {
+    if (!raw.pending) continue;
+    const b = raw.pending;
+    delete raw.pending;
+    const err = captureFrames(ip, b, raw.frames);
+    if (err) raw.error = err;
   }
 }
 
