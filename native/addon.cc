@@ -77,11 +77,42 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
+// readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer): bytes read or -errno
+Napi::Value ReadMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto f64 = [&](size_t i) {
+    return info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  };
+  if (!usage(info, info.Length() == 4 && info[0].IsNumber() && f64(1) && f64(2) && info[3].IsBuffer(),
+             "Usage: readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer)"))
+    return env.Null();
+  Napi::Float64Array a = info[1].As<Napi::Float64Array>();
+  Napi::Float64Array l = info[2].As<Napi::Float64Array>();
+  Napi::Buffer<char> buf = info[3].As<Napi::Buffer<char>>();
+  size_t n = a.ElementLength();
+  bool ok = n == l.ElementLength() && n <= 1024;
+  unsigned long addrs[1024];
+  size_t lens[1024];
+  double total = 0;
+  for (size_t i = 0; ok && i < n; i++) {
+    ok = a[i] >= 0 && a[i] < 9007199254740992.0 && l[i] >= 0;
+    addrs[i] = static_cast<unsigned long>(a[i]);
+    lens[i] = static_cast<size_t>(l[i]);
+    total += l[i];
+  }
+  if (!usage(info, ok && total <= buf.Length(),
+             "readMany: at most 1024 regions, non-negative safe addresses, lengths that fit the buffer"))
+    return env.Null();
+  long r = memory::readv(info[0].As<Napi::Number>().Int32Value(), addrs, lens, n, buf.Data());
+  return Napi::Number::New(env, static_cast<double>(r));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("resume", Napi::Function::New(env, Resume));
   exports.Set("attached", Napi::Function::New(env, Attached));
   exports.Set("readInto", Napi::Function::New(env, ReadInto));
+  exports.Set("readMany", Napi::Function::New(env, ReadMany));
   return exports;
 }
 

@@ -8,6 +8,9 @@ import { native, type NativeAddon } from './native';
 export interface Memory {
   /** Exactly len bytes at addr; throws MemoryError on EFAULT/EIO/ESRCH or a short read. len <= 16 MiB. */
   read(addr: number, len: number): Buffer;
+  /** Several regions in one system call, where the memory can: each region's bytes, or
+   *  undefined for a region that could not be read (and for every region after it). */
+  readRegions?(addrs: number[], lens: number[]): (Buffer | undefined)[];
 }
 
 export class MemoryError extends Error {
@@ -50,5 +53,18 @@ export class ProcessMemory implements Memory {
       throw new MemoryError(`cannot read ${len} bytes at 0x${addr.toString(16)}: ${errnoName(-r)}`, addr, len);
     }
     return buf;
+  }
+
+  readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
+    const n = Math.min(addrs.length, lens.length, 1024);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += lens[i]!;
+    if (n === 0 || total > MAX_READ) return [];
+    const buf = Buffer.allocUnsafe(total);
+    this.reads++;
+    const got = this.addon.readMany(this.pid, Float64Array.from(addrs.slice(0, n)), Float64Array.from(lens.slice(0, n)), buf);
+    const out: (Buffer | undefined)[] = [];
+    for (let i = 0, off = 0; i < n; off += lens[i]!, i++) out.push(off + lens[i]! <= got ? buf.subarray(off, off + lens[i]!) : undefined);
+    return out;
   }
 }

@@ -24,6 +24,9 @@ export interface NativeAddon {
   attached(): number;
   /** process_vm_readv of len bytes into buf: returns len or -errno (short reads are -EFAULT). */
   readInto(pid: number, addr: number, buf: Buffer, len: number): number;
+  /** process_vm_readv of up to 1024 regions, back to back into buf, in one call: the bytes read
+   *  (a region that cannot be read ends the copy) or -errno if none were. */
+  readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer): number;
 }
 
 const ROOT = path.join(__dirname, '..', '..', '..');

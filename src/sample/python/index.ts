@@ -8,6 +8,7 @@ import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-of
 import { layoutFor, type Layout } from './layouts';
 import { findImage, findVersion, imageAddr, locateInterp, readProcess, runtimeAddr, validates, type Image } from './locate';
 import { isPtr, ptr, type Memory } from './memory';
+import { PrefetchMemory } from './prefetch';
 import { captureRest, captureThreads, type Interpreter, type RawThread } from './threads';
 import { nativeTidReader, TaskIds } from './tid';
 import { versionText, type PyVersion } from './version';
@@ -94,10 +95,14 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 /** capture() and resolve() over an interpreter whose layout and address are known. */
 export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
+  // Only the capture's reads go through the batch: they are the ones made while the target is stopped.
+  const ahead = new PrefetchMemory(ip.mem);
+  const stopped: Interpreter = { ...ip, mem: ahead };
   return {
     capture: (running) => {
       cache.newSample();
-      return captureThreads(ip, running);
+      ahead.begin();
+      return captureThreads(stopped, running);
     },
     captureRest: (raws) => captureRest(ip, raws),
     resolve: (raw) => {

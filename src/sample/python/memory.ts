@@ -7,9 +7,10 @@ export type { Memory } from '../memory';
 /** Largest address a user-space pointer can hold on x86_64 (2^47). */
 export const MAX_ADDR = 2 ** 47;
 
-/** An 8-byte little-endian pointer as a number (exact below 2^53). */
+/** An 8-byte little-endian pointer as a number (exact below 2^53). Two 32-bit halves, not
+ *  readBigUInt64LE: no BigInt is allocated, which matters in the stopped window. */
 export function ptr(b: Buffer, off: number): number {
-  return Number(b.readBigUInt64LE(off));
+  return b.readUInt32LE(off + 4) * 4294967296 + b.readUInt32LE(off);
 }
 
 /** A plausible user-space object pointer: non-null, 8-aligned, below 2^47. */
