@@ -8,8 +8,8 @@
 
 import type { Memory } from './memory';
 
-/** At most this many regions, and bytes, are read ahead. */
-const MAX_REGIONS = 64;
+/** At most this many regions (the kernel's limit per call), and bytes, are read ahead. */
+const MAX_REGIONS = 1024;
 const MAX_BYTES = 1024 * 1024;
 /** Reads this long are widened to whole pages (mapped entirely or not at all), so a stack that
  *  grows or shrinks a little next time is still inside. */
@@ -20,7 +20,11 @@ export class PrefetchMemory implements Memory {
   private addrs: number[] = [];
   private lens: number[] = [];
   private bytes = 0;
+  /** Regions noted in this capture, by address (their lengths). */
+  private noted = new Map<number, number>();
   private ahead: { addr: number; buf: Buffer }[] = [];
+  /** Where the next lookup starts: reads come in about the same order every capture. */
+  private cursor = 0;
 
   constructor(private readonly inner: Memory) {}
 
@@ -37,12 +41,18 @@ export class PrefetchMemory implements Memory {
     this.addrs = [];
     this.lens = [];
     this.bytes = 0;
+    this.noted.clear();
+    this.cursor = 0;
   }
 
   read(addr: number, len: number): Buffer {
-    for (const a of this.ahead) {
+    const n = this.ahead.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.cursor + k) % n;
+      const a = this.ahead[i]!;
       const off = addr - a.addr;
       if (off >= 0 && off + len <= a.buf.length) {
+        this.cursor = i + 1;
         this.note(a.addr, a.buf.length);
         return a.buf.subarray(off, off + len);
       }
@@ -61,7 +71,8 @@ export class PrefetchMemory implements Memory {
   /** Remembers a region that was read, for the next batch (each region once). */
   private note(addr: number, len: number): void {
     if (this.addrs.length >= MAX_REGIONS || this.bytes + len > MAX_BYTES) return;
-    for (let i = 0; i < this.addrs.length; i++) if (this.addrs[i] === addr && this.lens[i] === len) return;
+    if (this.noted.get(addr) === len) return;
+    this.noted.set(addr, len);
     this.addrs.push(addr);
     this.lens.push(len);
     this.bytes += len;
