@@ -149,6 +149,26 @@ const FRAMES = 0x300000;
 const CODE = 0x400000;
 
 /** A 3.10 process with one thread whose frames are at FRAMES + 128*i, linked by `links`. */
+/** Writes a 3.11+ code object at CODE with its file, qualified name and location-table entries (bytes from offset 32 of a bytes object). */
+function code311(
+  mem: FakeMemory,
+  l: Layout,
+  c: { file: string; name: string; firstLine?: number; firstTraceable: number; entries: number[]; type?: bigint },
+): void {
+  const code = mem.alloc(CODE, 256);
+  if (c.type !== undefined) code.writeBigUInt64LE(c.type, l.obType);
+  code.writeInt32LE(c.firstTraceable, l.code.firstTraceable!);
+  if (c.firstLine !== undefined) code.writeInt32LE(c.firstLine, l.code.firstlineno);
+  code.writeBigUInt64LE(BigInt(CODE + 0x1000), l.code.filename);
+  code.writeBigUInt64LE(BigInt(CODE + 0x2000), l.code.qualname!);
+  code.writeBigUInt64LE(BigInt(CODE + 0x3000), l.code.lines);
+  unicode(mem, CODE + 0x1000, l, c.file);
+  unicode(mem, CODE + 0x2000, l, c.name);
+  const lt = mem.alloc(CODE + 0x3000, 40);
+  lt.writeBigInt64LE(BigInt(c.entries.length), 16);
+  c.entries.forEach((e, i) => lt.writeUInt8(e, 32 + i));
+}
+
 function image310(links: (number | null)[]): FakeMemory {
   const mem = new FakeMemory();
   mem.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
@@ -244,17 +264,8 @@ test('3.12: C-stack shim frames are skipped and non-code executables never decod
   fr.writeBigUInt64LE(BigInt(FRAMES + 256), 128 + f.previous);
   fr.writeBigUInt64LE(BigInt(CODE + 0x800), 256 + f.code); // an owner-0 frame whose executable is None
   mem.alloc(CODE + 0x800, 16).writeBigUInt64LE(0x6000n, L312.obType);
-  const code = mem.alloc(CODE, 256);
-  code.writeBigUInt64LE(0x5000n, L312.obType);
-  code.writeInt32LE(0, L312.code.firstTraceable!);
-  code.writeBigUInt64LE(BigInt(CODE + 0x1000), L312.code.filename);
-  code.writeBigUInt64LE(BigInt(CODE + 0x2000), L312.code.qualname!);
-  code.writeBigUInt64LE(BigInt(CODE + 0x3000), L312.code.lines);
-  unicode(mem, CODE + 0x1000, L312, 'm.py');
-  unicode(mem, CODE + 0x2000, L312, 'K.m');
-  const lt = mem.alloc(CODE + 0x3000, 40);
-  lt.writeBigInt64LE(1n, 16);
-  lt.writeUInt8(0x80 | (11 << 3) | 7, 32); // one-line form, +1, 8 units
+  // one entry: one-line form, +1, 8 units
+  code311(mem, L312, { file: 'm.py', name: 'K.m', firstTraceable: 0, entries: [0x80 | (11 << 3) | 7], type: 0x5000n });
   const r = pythonReader({ mem, layout: L312, interp: INTERP, nativeTid: () => undefined }, 0x5000);
   const s = r.resolve(r.capture()[0]!);
   t.deepEqual(s.frames, [{ file: 'm.py', name: 'K.m', line: 1, code: CODE }]);
@@ -294,18 +305,8 @@ test('3.11: incomplete frames (first instructions not run yet) are hidden unless
     fr.writeBigUInt64LE(BigInt(FRAMES + 128), f.previous);
     fr.writeBigUInt64LE(BigInt(CODE), 128 + f.code);
     fr.writeBigUInt64LE(BigInt(CODE + L311.code.codeAdaptive! + 10), 128 + f.instr);
-    const code = mem.alloc(CODE, 256);
-    code.writeInt32LE(4, L311.code.firstTraceable!);
-    code.writeInt32LE(30, L311.code.firstlineno);
-    code.writeBigUInt64LE(BigInt(CODE + 0x1000), L311.code.filename);
-    code.writeBigUInt64LE(BigInt(CODE + 0x2000), L311.code.qualname!);
-    code.writeBigUInt64LE(BigInt(CODE + 0x3000), L311.code.lines);
-    unicode(mem, CODE + 0x1000, L311, 'w.py');
-    unicode(mem, CODE + 0x2000, L311, 'f');
-    const lt = mem.alloc(CODE + 0x3000, 40);
-    lt.writeBigInt64LE(2n, 16);
-    lt.writeUInt8(0x80 | (10 << 3) | 3, 32); // [0,8): line 30
-    lt.writeUInt8(0x80 | (12 << 3) | 3, 33); // [8,16): line 32
+    // entries: [0,8) line 30, [8,16) line 32
+    code311(mem, L311, { file: 'w.py', name: 'f', firstLine: 30, firstTraceable: 4, entries: [0x80 | (10 << 3) | 3, 0x80 | (12 << 3) | 3] });
     return mem;
   };
   const lines = (owner: number): number[] => {
