@@ -247,8 +247,10 @@ test.serial('-t on a terminal: Ctrl-C reaches the command once, not twice', asyn
   }
   const report = path.join(work, 'tty-ctrl-c.txt');
   const out = path.join(work, 'tty-ctrl-c.raw');
-  const cmd = `"${process.execPath}" "${PYSAMPLE}" -r 0.005 -o "${out}" -t "${py!.path}" "${path.join(TARGETS, 'busy.py')}" 30 "${report}"`;
-  const term = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // script(1) runs the command with $SHELL -c; exec so that no shell sits between
+  // the terminal and pysample (dash would wait, and die of the Ctrl-C itself).
+  const cmd = `exec "${process.execPath}" "${PYSAMPLE}" -r 0.005 -o "${out}" -t "${py!.path}" "${path.join(TARGETS, 'busy.py')}" 30 "${report}"`;
+  const term = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' } });
   const run = collect(term);
   while (!run.stdoutSoFar().includes('ready')) {
     if (term.exitCode !== null) break;
