@@ -141,7 +141,7 @@ async function run(a: RawArgs, command: string[]): Promise<void> {
       gilOnly: settings.gilOnly,
       isChild: child !== undefined,
       // A runnable thread waiting for a CPU stops only once it runs; waiting costs it nothing.
-      stopTimeoutMs: 10,
+      stopTimeoutMs: 1,
     });
     const out = new RawWriter(fd);
     out.add(formatHeader({

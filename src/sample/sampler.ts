@@ -13,6 +13,12 @@ export interface StackSource<R extends RawStackThread = RawStackThread> {
   capture(running?: ReadonlySet<number>): R[];
   captureRest(raws: R[]): void;
   resolve(raw: R): ThreadStack;
+  /** The short stop (see Sampler.sample): whether the last capture needed nothing but its batch,
+   *  the batch copy made while the threads are stopped, and the capture from it after the resume
+   *  (undefined if the copy did not hold everything). */
+  batchSuffices?(): boolean;
+  readBatch?(): void;
+  captureBatch?(running: ReadonlySet<number>): R[] | undefined;
 }
 export interface RawStackThread {
   threadId: number;
@@ -108,19 +114,27 @@ export class Sampler {
     // sleeping ones' right after (for the same reason), so many idle threads
     // do not lengthen the stop.
     const running = this.opts.nonblocking ? [] : tids.filter((tid) => states.get(tid) === 'R');
-    let raws: ReturnType<StackSource['capture']>;
+    const runningSet = new Set(running);
+    let raws: ReturnType<StackSource['capture']> | undefined;
     let stoppedUs = 0;
     try {
-      const t0 = performance.now();
-      try {
-        if (running.length && !this.stop(running)) return { timeUs, threads: [], gone: true, stoppedUs };
-        raws = this.source.capture(this.opts.nonblocking ? undefined : new Set(running));
-      } finally {
-        if (running.length) {
-          this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
-          stoppedUs = (performance.now() - t0) * 1000;
-        }
+      // The short stop: when the last capture read nothing beyond the regions it reads in one
+      // batch, the threads are held only while that batch is copied, and the copy is walked
+      // after they are resumed. If the walk needs anything else (the stack moved to new
+      // memory), the copy is dropped and the threads are stopped again for a full capture.
+      if (running.length && this.source.batchSuffices?.()) {
+        const held = this.whileStopped(running, () => this.source.readBatch!());
+        stoppedUs += held.us;
+        if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };
+        raws = this.source.captureBatch!(runningSet);
       }
+      if (!raws && running.length) {
+        const held = this.whileStopped(running, () => this.source.capture(runningSet));
+        stoppedUs += held.us;
+        if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };
+        raws = held.value;
+      }
+      raws ??= this.source.capture(this.opts.nonblocking ? undefined : runningSet);
       this.source.captureRest(raws);
     } catch (err) {
       if (err instanceof StopRefused) throw err;
@@ -149,6 +163,21 @@ export class Sampler {
     const left = this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
     this.table.close();
     return left;
+  }
+
+  /** Runs fn while the threads are stopped, resuming them on every path; `gone` if the process has
+   *  gone (fn not run); `us` is how long they were held. */
+  private whileStopped<T>(tids: number[], fn: () => T): { value?: T; gone: boolean; us: number } {
+    const t0 = performance.now();
+    let value: T | undefined;
+    let gone = false;
+    try {
+      if (this.stop(tids)) value = fn();
+      else gone = true;
+    } finally {
+      this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
+    }
+    return { value, gone, us: (performance.now() - t0) * 1000 };
   }
 
   /** Stops the threads; false if the process has gone. Throws StopRefused if the kernel says no. */

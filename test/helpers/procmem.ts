@@ -26,6 +26,20 @@ export class ProcMemory implements Memory {
     return b;
   }
 
+  /** The regions one after another (the addon reads them in one system call; the bytes are the same). */
+  readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
+    let failed = false;
+    return addrs.map((addr, i) => {
+      if (failed) return undefined;
+      try {
+        return this.read(addr, lens[i]!);
+      } catch {
+        failed = true;
+        return undefined;
+      }
+    });
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }

@@ -38,8 +38,8 @@ export interface Interpreter {
   tstateCurrentAddr?: number;
   /** The _gil_runtime_state (3.12+), when known. */
   gilAddr?: number;
-  /** OS thread id for a thread, given its thread-state bytes. */
-  nativeTid(tstate: Buffer, threadId: number): number | undefined;
+  /** OS thread id for a thread, given its thread-state bytes; reads, if it must, through `via`. */
+  nativeTid(tstate: Buffer, threadId: number, via: Memory): number | undefined;
 }
 
 /** The thread state that holds the GIL, 0 for none or unknown. */
@@ -111,7 +111,7 @@ function threadsOf(ip: Interpreter, interp: number, head: number, holder: number
     if (ptr(b, t.interp) !== interp) return broken('thread list corrupt (thread of another interpreter)');
     const threadId = ptr(b, t.threadId);
     const raw: RawThread = { threadId, holdsGil: holder !== 0 && holder === addr, tstate: addr, frames: [] };
-    const tid = ip.nativeTid(b, threadId);
+    const tid = ip.nativeTid(b, threadId, mem);
     if (tid !== undefined) raw.nativeTid = tid;
     if (running && tid !== undefined && !running.has(tid)) {
       raw.pending = b;

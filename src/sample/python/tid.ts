@@ -118,11 +118,11 @@ export function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds):
     prime(ids) {
       if (ids.length) offset = findTidOffset(mem, ids, tasks.innerIds());
     },
-    read(_ts, threadId) {
+    read(_ts, threadId, via) {
       if (threadId === 0) return undefined;
       try {
         offset ??= findTidOffset(mem, [threadId], tasks.innerIds());
-        return offset === undefined ? undefined : tasks.outer(mem.read(threadId + offset, 4).readInt32LE(0));
+        return offset === undefined ? undefined : tasks.outer(via.read(threadId + offset, 4).readInt32LE(0));
       } catch {
         return undefined;
       }
