@@ -140,7 +140,9 @@ async function run(a: RawArgs, command: string[]): Promise<void> {
       nonblocking: settings.nonblocking,
       gilOnly: settings.gilOnly,
       isChild: child !== undefined,
-      // A runnable thread waiting for a CPU stops only once it runs; waiting costs it nothing.
+      // A thread waiting for a CPU stops only once it runs, and takes the interrupt before it
+      // returns to its Python code: its stack is read as it is, and the threads already
+      // stopped are not held long for it.
       stopTimeoutMs: 1,
     });
     const out = new RawWriter(fd);
