@@ -1,13 +1,11 @@
 // The N-API surface of the addon: argument checks and conversions only. The
-// kernel work is in tracer.cc (ptrace), memory.cc (process_vm_readv) and
-// filler.cc (keeping stopped threads' CPUs busy); all
+// kernel work is in tracer.cc (ptrace) and memory.cc (process_vm_readv); all
 // knowledge of Python lives in TypeScript. src/sample/native.ts types this.
 #include <napi.h>
 #include <time.h>
 
 #include <vector>
 
-#include "filler.h"
 #include "memory.h"
 #include "tracer.h"
 
@@ -24,24 +22,17 @@ long long monotonic_ns() {
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-bool int32s(const Napi::Value& v) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
-}
-
-// stop(tids: Int32Array, timeoutMs: number, keepExitOf: number, cpus?: Int32Array): Int32Array
+// stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array
 Napi::Value Stop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!usage(info,
-             (info.Length() == 3 || (info.Length() == 4 && int32s(info[3]))) && int32s(info[0]) &&
+             info.Length() == 3 && info[0].IsTypedArray() &&
+                 info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
                  info[1].IsNumber() && info[2].IsNumber(),
-             "Usage: stop(tids: Int32Array, timeoutMs: number, keepExitOf: number, cpus?: Int32Array)"))
+             "Usage: stop(tids: Int32Array, timeoutMs: number, keepExitOf: number)"))
     return env.Null();
   Napi::Int32Array arr = info[0].As<Napi::Int32Array>();
   std::vector<pid_t> tids(arr.Data(), arr.Data() + arr.ElementLength());
-  if (info.Length() == 4) {
-    Napi::Int32Array c = info[3].As<Napi::Int32Array>();
-    filler::hold(std::vector<int>(c.Data(), c.Data() + c.ElementLength()));
-  }
   double timeout_ms = info[1].As<Napi::Number>().DoubleValue();
   long long deadline = monotonic_ns() + static_cast<long long>(timeout_ms * 1e6);
   pid_t keep = info[2].As<Napi::Number>().Int32Value();
@@ -59,9 +50,7 @@ Napi::Value Resume(const Napi::CallbackInfo& info) {
              "Usage: resume(keepExitOf: number, lateWaitMs: number)"))
     return env.Null();
   long long deadline = monotonic_ns() + static_cast<long long>(info[1].As<Napi::Number>().DoubleValue() * 1e6);
-  int left = tracer::resume(info[0].As<Napi::Number>().Int32Value(), deadline);
-  filler::release();
-  return Napi::Number::New(env, left);
+  return Napi::Number::New(env, tracer::resume(info[0].As<Napi::Number>().Int32Value(), deadline));
 }
 
 // attached(): number of threads attached now

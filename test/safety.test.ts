@@ -220,29 +220,6 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-test.serial('the threads that keep stopped threads\' CPUs busy run only when those CPUs are idle, each on one CPU', async (t) => {
-  if (!needPython(t)) return;
-  const target = await busy(30);
-  const ps = startPysample(['-p', String(target.pid), '-s', '1.5', '-r', '0.001', '-o', '/dev/null']);
-  const run = collect(ps);
-  await sleep(700);
-  // /proc/PID/task/TID/stat field 41 is the scheduling policy (5: SCHED_IDLE).
-  const fillers: { policy: number; cpus: string }[] = [];
-  for (const tid of fs.readdirSync(`/proc/${ps.pid}/task`)) {
-    const stat = fs.readFileSync(`/proc/${ps.pid}/task/${tid}/stat`, 'utf8');
-    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
-    const cpus = /^Cpus_allowed_list:\s*(\S+)/m.exec(fs.readFileSync(`/proc/${ps.pid}/task/${tid}/status`, 'utf8'))![1]!;
-    if (policy === 5) fillers.push({ policy, cpus });
-  }
-  const r = await run;
-  t.is(r.code, 0, r.stderr);
-  t.log(`SCHED_IDLE threads: ${fillers.map((f) => `cpu ${f.cpus}`).join(', ')}`);
-  t.true(fillers.length >= 1, 'a filler for the CPU the target runs on');
-  t.true(fillers.length <= os.cpus().length);
-  for (const f of fillers) t.regex(f.cpus, /^\d+$/, 'pinned to a single CPU');
-  await ends(t, target);
-});
-
 test.serial('--nonblocking never stops or traces the target', async (t) => {
   if (!needPython(t)) return;
   const target = await busy(30);

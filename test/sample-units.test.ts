@@ -2,12 +2,10 @@
 // raw format writer, the attach diagnosis for every cause, the sampling clock.
 
 import test from 'ava';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { splitArgs, toSettings, type RawArgs } from '../src/sample/args';
 import { explainAttach, type AttachFacts } from '../src/sample/errors';
 import { formatError, formatHeader, formatRecord, formatTime, formatTotals } from '../src/sample/output';
-import { formatCmdline, hasCapability, parseStatus, statFields, statGroups, statProcessor, statState } from '../src/sample/procfs';
+import { formatCmdline, hasCapability, parseStatus, statFields, statGroups, statState } from '../src/sample/procfs';
 import { median } from '../src/sample/session';
 import { Ticker } from '../src/sample/timer';
 import { UsageError } from '../src/tool';
@@ -48,15 +46,6 @@ test('stat parsing takes the fields after the LAST parenthesis', (t) => {
   t.is(statState('7 (python3) R 1 7 7 0 -1 4194304'), 'R');
   t.deepEqual(statGroups('7 (python3) R 1 7 7 0 -1 4194304'), { pgrp: 7, tpgid: -1 });
   t.is(statState('garbage'), '?');
-});
-
-test('stat field 39 is the CPU the thread last ran on', (t) => {
-  const own = fs.readFileSync('/proc/self/stat', 'utf8');
-  const cpu = statProcessor(own);
-  t.true(cpu >= 0 && cpu < os.cpus().length, `cpu ${cpu}`);
-  const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
-  t.is(statProcessor(`1 (a) b) ${fields.join(' ')}`), 39);
-  t.is(statProcessor('7 (python3) R 1 7 7'), -1);
 });
 
 test('status, capabilities, command line', (t) => {

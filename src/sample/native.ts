@@ -12,10 +12,8 @@ export const EXITED = 1;
 export const LATE = 2;
 
 export interface NativeAddon {
-  /** Seizes and interrupts each tid, waits up to timeoutMs for the stops. Never reaps keepExitOf's exit.
-   *  With `cpus` (those the threads run on), keeps each of them busy until resume() with a thread
-   *  of pysample's that runs only when the CPU would otherwise be idle (see native/filler.h). */
-  stop(tids: Int32Array, timeoutMs: number, keepExitOf: number, cpus?: Int32Array): Int32Array;
+  /** Seizes and interrupts each tid, waits up to timeoutMs for the stops. Never reaps keepExitOf's exit. */
+  stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array;
   /**
    * Detaches every stopped thread (re-injecting caught signals), then waits up
    * to lateWaitMs for late threads to stop and detaches them; returns the

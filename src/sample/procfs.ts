@@ -22,12 +22,6 @@ export function statState(text: string): string {
   return statFields(text)[0] ?? '?';
 }
 
-/** Field 39 (processor): the CPU the thread last ran on, -1 if absent. */
-export function statProcessor(text: string): number {
-  const v = Number(statFields(text)[36]);
-  return Number.isInteger(v) && v >= 0 ? v : -1;
-}
-
 /** Field 5 (pgrp) and field 8 (tpgid, the terminal's foreground group). */
 export function statGroups(text: string): { pgrp: number; tpgid: number } {
   const f = statFields(text);
@@ -114,7 +108,6 @@ export function readStatus(pid: number | 'self'): Map<string, string> {
 export class ThreadTable {
   private readonly fds = new Map<number, number>();
   private readonly names = new Map<number, string>();
-  private readonly cpus = new Map<number, number>();
   private readonly buf = Buffer.alloc(512);
 
   constructor(private readonly pid: number) {}
@@ -128,18 +121,11 @@ export class ThreadTable {
         this.fds.set(tid, fd);
       }
       const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
-      const text = this.buf.toString('latin1', 0, n);
-      this.cpus.set(tid, statProcessor(text));
-      return statState(text);
+      return statState(this.buf.toString('latin1', 0, n));
     } catch {
       this.forget(tid);
       return '?';
     }
-  }
-
-  /** The CPU the thread ran on when state() last read it (-1 if unknown). */
-  cpu(tid: number): number {
-    return this.cpus.get(tid) ?? -1;
   }
 
   /** The thread's name from /proc/PID/task/TID/comm, read once. */
@@ -157,7 +143,6 @@ export class ThreadTable {
     const live = new Set(tids);
     for (const tid of this.fds.keys()) if (!live.has(tid)) this.forget(tid);
     for (const tid of this.names.keys()) if (!live.has(tid)) this.names.delete(tid);
-    for (const tid of this.cpus.keys()) if (!live.has(tid)) this.cpus.delete(tid);
   }
 
   close(): void {

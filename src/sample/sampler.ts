@@ -182,8 +182,7 @@ export class Sampler {
 
   /** Stops the threads; false if the process has gone. Throws StopRefused if the kernel says no. */
   private stop(tids: number[]): boolean {
-    const cpus = [...new Set(tids.map((tid) => this.table.cpu(tid)).filter((c) => c >= 0))];
-    const out = this.addon.stop(Int32Array.from(tids), this.opts.stopTimeoutMs, this.keepExitOf, Int32Array.from(cpus));
+    const out = this.addon.stop(Int32Array.from(tids), this.opts.stopTimeoutMs, this.keepExitOf);
     for (let i = 0; i < out.length; i++) {
       const o = out[i]!;
       if (o === STOPPED || o === EXITED || o === LATE) continue;
