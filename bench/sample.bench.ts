@@ -1,5 +1,6 @@
 // pysample's cost to the target, on every interpreter found (or those named:
-// `node dist/bench/sample.bench.js 3.12 3.11`, or PYSAMPLE_PYTHONS=3.12):
+// `node dist/bench/sample.bench.js 3.12 3.11`; with --stripped, on a stripped
+// copy of each named pyenv interpreter's libpython, loaded by LD_LIBRARY_PATH):
 //   - the median time running threads are stopped per sample (goal: <= 100 µs on 3.12),
 //   - the share of requested samples taken at -r 0.001 (goal: >= 95%),
 //   - the target's slowdown with sampling at -r 0.01 (<= 2%), -r 0.001 (<= 10%)
@@ -12,7 +13,9 @@
 // slowdown is the median of those paired ratios, so drift in the machine's
 // load hits both sides of each pair alike.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findInterpreters, type Interpreter } from '../test/helpers/interpreters';
@@ -48,8 +51,10 @@ function within(chunks: Chunk[], from: number, to: number): number[] {
   return chunks.filter((c) => c.end - c.dur >= from && c.end <= to).map((c) => c.dur);
 }
 
-async function measure(py: Interpreter): Promise<Figures> {
-  const target = spawn(py.path, [path.join(TARGETS, 'cpu_bound.py'), '--chunks'], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function measure(py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<Figures> {
+  const target = spawn(py.path, [path.join(TARGETS, 'cpu_bound.py'), '--chunks'], {
+    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  });
   const chunks: Chunk[] = [];
   let carry = '';
   target.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -97,25 +102,42 @@ async function measure(py: Interpreter): Promise<Figures> {
   return figures;
 }
 
+/** A directory holding a stripped copy of a pyenv interpreter's libpython, or undefined if it has none. */
+function strippedLib(py: Interpreter): string | undefined {
+  const libdir = path.join(path.dirname(path.dirname(py.path)), 'lib');
+  const lib = fs.existsSync(libdir) ? fs.readdirSync(libdir).find((f) => /^libpython\d\.\d+m?\.so\.1\.0$/.test(f)) : undefined;
+  if (!lib) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pysample-bench-'));
+  fs.copyFileSync(path.join(libdir, lib), path.join(dir, lib));
+  execFileSync('strip', ['--strip-all', path.join(dir, lib)]);
+  return dir;
+}
+
 async function main(): Promise<void> {
-  const names = process.argv.slice(2);
-  const pythons = findInterpreters().filter((p) => names.length === 0 || names.some((n) => p.version.startsWith(n) || p.path === n));
+  const stripped = process.argv.includes('--stripped');
+  const names = process.argv.slice(2).filter((a) => a !== '--stripped');
+  let pythons = findInterpreters().filter((p) => names.length === 0 || names.some((n) => p.version.startsWith(n) || p.path === n));
+  if (stripped) pythons = pythons.filter((p) => p.source === 'pyenv');
   if (pythons.length === 0) throw new Error('no Python interpreter found');
   console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); per mode ${ROUNDS} sampled windows of ${WINDOW_S} s, each between unsampled ones`);
   console.log('| interpreter | stopped per sample (median, -r 0.001) | samples taken at -r 0.001 | slowdown -r 0.01 | slowdown -r 0.001 | slowdown --nonblocking -r 0.001 |');
   console.log('|---|---|---|---|---|---|');
   let missed = 0;
   for (const py of pythons) {
-    const f = await measure(py);
+    const lib = stripped ? strippedLib(py) : undefined;
+    if (stripped && !lib) continue;
+    const label = lib ? `${py.label}, stripped libpython` : py.label;
+    const f = await measure(py, lib ? { LD_LIBRARY_PATH: lib } : {});
+    if (lib) fs.rmSync(lib, { recursive: true, force: true });
     const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-    console.log(`| ${py.label} | ${f.stoppedUs.toFixed(0)} µs | ${f.achieved.toFixed(1)}% | ${MODES.map((m) => pct(f.slowdown[m.name]!)).join(' | ')} |`);
+    console.log(`| ${label} | ${f.stoppedUs.toFixed(0)} µs | ${f.achieved.toFixed(1)}% | ${MODES.map((m) => pct(f.slowdown[m.name]!)).join(' | ')} |`);
     const misses: string[] = [];
     if (py.minor === '3.12' && !(f.stoppedUs <= 100)) misses.push(`stopped ${f.stoppedUs.toFixed(0)} µs > 100 µs`);
     if (!(f.achieved >= 95)) misses.push(`${f.achieved.toFixed(1)}% < 95% of samples`);
     for (const m of MODES) if (!(f.slowdown[m.name]! <= m.goal)) misses.push(`${m.name}: ${pct(f.slowdown[m.name]!)} > ${m.goal}%`);
     if (misses.length) {
       missed++;
-      console.log(`  goals missed on ${py.label}: ${misses.join('; ')}`);
+      console.log(`  goals missed on ${label}: ${misses.join('; ')}`);
     }
   }
   process.exitCode = missed ? 1 : 0;

@@ -144,8 +144,9 @@ for (const py of pythons) {
 }
 
 // A libpython without .symtab (stripped copy loaded through LD_LIBRARY_PATH):
-// 2.7 loses interp_head and is found another way; 3.12 keeps .dynsym.
-for (const py of pythons.filter((p) => p.source === 'pyenv' && (p.minor === '2.7' || p.minor === '3.12'))) {
+// 2.7 and 3.6 lose the interpreter list's symbol and are found another way,
+// 3.7 its version buffer's; 3.12 keeps .dynsym.
+for (const py of pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.6', '3.7', '3.12'].includes(p.minor))) {
   test(`-p ${py.label}, stripped libpython`, async (t) => {
     const libdir = path.join(path.dirname(path.dirname(py.path)), 'lib');
     const lib = fs.readdirSync(libdir).find((f) => /^libpython\d\.\d+m?\.so\.1\.0$/.test(f));
