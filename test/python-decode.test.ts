@@ -16,7 +16,7 @@ import { MAX_STRING, readString } from '../src/sample/python/strings';
 import { findTidOffset } from '../src/sample/python/tid';
 import { findText, fromFileName, fromHex, fromText } from '../src/sample/python/version';
 import { MAX_FRAMES } from '../src/sample/python/walk';
-import { FakeMemory } from './helpers/fake-memory';
+import { FakeMemory, readEach } from './helpers/fake-memory';
 import { findInterpreters } from './helpers/interpreters';
 
 const L312 = LAYOUTS['3.12']!;
@@ -234,19 +234,8 @@ test('a thread list that loops or leaves the interpreter ends with an error thre
 
 /** FakeMemory that also reads many regions in one call, as the live one does. */
 class BatchingMemory extends FakeMemory {
-  batches = 0;
   readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
-    this.batches++;
-    let failed = false;
-    return addrs.map((a, i) => {
-      if (failed) return undefined;
-      try {
-        return this.read(a, lens[i]!);
-      } catch {
-        failed = true;
-        return undefined;
-      }
-    });
+    return readEach(this, addrs, lens);
   }
 }
 

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import type { Memory } from '../../src/sample/python/memory';
+import { readEach } from './fake-memory';
 
 export class ProcMemory implements Memory {
   private readonly fd: number;
@@ -28,16 +29,7 @@ export class ProcMemory implements Memory {
 
   /** The regions one after another (the addon reads them in one system call; the bytes are the same). */
   readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
-    let failed = false;
-    return addrs.map((addr, i) => {
-      if (failed) return undefined;
-      try {
-        return this.read(addr, lens[i]!);
-      } catch {
-        failed = true;
-        return undefined;
-      }
-    });
+    return readEach(this, addrs, lens);
   }
 
   close(): void {
