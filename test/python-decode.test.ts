@@ -16,7 +16,7 @@ import { MAX_STRING, readString } from '../src/sample/python/strings';
 import { findTidOffset } from '../src/sample/python/tid';
 import { findText, fromFileName, fromHex, fromText } from '../src/sample/python/version';
 import { MAX_FRAMES } from '../src/sample/python/walk';
-import { FakeMemory, readEach } from './helpers/fake-memory';
+import { FakeMemory } from './helpers/fake-memory';
 import { findInterpreters } from './helpers/interpreters';
 
 const L312 = LAYOUTS['3.12']!;
@@ -169,7 +169,8 @@ function code311(
   c.entries.forEach((e, i) => lt.writeUInt8(e, 32 + i));
 }
 
-function image310<M extends FakeMemory = FakeMemory>(links: (number | null)[], mem: M = new FakeMemory() as M): M {
+function image310(links: (number | null)[]): FakeMemory {
+  const mem = new FakeMemory();
   mem.alloc(INTERP, 64).writeBigUInt64LE(BigInt(TS), L310.interp.threadsHead);
   const ts = mem.alloc(TS, 512);
   ts.writeBigUInt64LE(BigInt(INTERP), L310.tstate.interp);
@@ -230,44 +231,6 @@ test('a thread list that loops or leaves the interpreter ends with an error thre
   t.is(threads[1]!.error, 'thread list loops');
   a.writeBigUInt64LE(BigInt(INTERP + 8), L310.tstate.interp);
   t.regex(reader(loop).capture()[0]!.error!, /another interpreter/);
-});
-
-/** FakeMemory that also reads many regions in one call, as the live one does. */
-class BatchingMemory extends FakeMemory {
-  readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
-    return readEach(this, addrs, lens);
-  }
-}
-
-test('the short stop: a capture from the batch alone equals a full one, and gives up when the stack moved', (t) => {
-  // Three frames in use on a page of 32 (frames are read by whole pages, which in a process
-  // are mapped entirely or not at all).
-  const mem = image310([1, 2, null, ...Array<null>(29).fill(null)], new BatchingMemory());
-  const r = reader(mem);
-  const full = r.capture();
-  t.false(r.batchSuffices(), 'the first capture had no batch to read from');
-  t.deepEqual(r.capture(), full);
-  t.true(r.batchSuffices());
-  r.readBatch();
-  const batch = r.captureBatch(new Set());
-  t.deepEqual(batch, full);
-  t.deepEqual(r.resolve(batch![0]!).frames.map((x) => x.name), ['g', 'g', 'g']);
-  // The innermost frame now calls a function whose frame lies outside everything read so far.
-  const f = L310.frame as { back: number; code: number };
-  const deeper = mem.alloc(FRAMES + 0x8000, 4096);
-  deeper.writeBigUInt64LE(BigInt(CODE), f.code);
-  deeper.writeBigUInt64LE(BigInt(FRAMES), f.back);
-  mem.write(TS + L310.tstate.frame, Buffer.from(new BigUint64Array([BigInt(FRAMES + 0x8000)]).buffer));
-  t.true(r.batchSuffices());
-  r.readBatch();
-  t.is(r.captureBatch(new Set()), undefined, 'the copy does not hold the new frame');
-  const moved = r.capture();
-  t.is(moved[0]!.frames.length / 3, 4);
-  t.false(r.batchSuffices(), 'that capture had to read outside its batch');
-  r.capture();
-  t.true(r.batchSuffices());
-  r.readBatch();
-  t.deepEqual(r.captureBatch(new Set()), moved);
 });
 
 test('capture throws only when the thread list itself is unreadable', (t) => {

@@ -52,12 +52,6 @@ function checkParked(t: ExecutionContext, p: PythonProcess, target: Target, only
   p.captureRest(split);
   t.true(split.every((r) => r.pending === undefined), 'captureRest copies every pending stack');
   const late = split.map((r) => p.resolve(r));
-  // The short stop: while the stacks stand still, the batch of one capture holds all the next reads.
-  t.true(p.batchSuffices(), 'a capture of unchanged stacks read nothing beyond its batch');
-  p.readBatch();
-  const batch = p.captureBatch(new Set([target.pid]));
-  if (batch) p.captureRest(batch);
-  t.deepEqual(batch?.map((r) => asTuples(p.resolve(r))), late.map(asTuples), 'the capture from the batch alone');
   const { roles, threads } = target.info;
   for (const [ident, want] of Object.entries(threads)) {
     if (Number(ident) === roles.reporter) continue;

@@ -4,7 +4,7 @@
 
 import test from 'ava';
 import { MemoryError, type Memory } from '../src/sample/memory';
-import { BatchMiss, PrefetchMemory } from '../src/sample/python/prefetch';
+import { PrefetchMemory } from '../src/sample/python/prefetch';
 
 /** A memory of two mapped ranges whose bytes can change, counting calls. */
 class Image implements Memory {
@@ -90,27 +90,4 @@ test('without readRegions every read goes to the memory itself', (t) => {
     for (const [a, l] of READS) t.deepEqual(mem.read(a, l), img.find2(a, l));
     t.is(img.calls, READS.length);
   }
-});
-
-test('batch only: reads the batch holds are served, any other is refused and counted as a miss', (t) => {
-  const img = new Image();
-  img.fill(3);
-  const mem = new PrefetchMemory(img);
-  mem.begin();
-  for (const [a, l] of READS.slice(0, 2)) mem.read(a, l);
-  t.is(mem.misses, 2, 'the first capture has no batch yet');
-  const atBatch = img.find2(0x10010, 24);
-  mem.begin();
-  t.is(mem.misses, 0);
-  mem.onlyBatch();
-  img.fill(4); // the target runs on after the batch was copied
-  const calls = img.calls;
-  t.deepEqual(mem.read(0x10010, 24), atBatch, 'the bytes as they were when the batch was read');
-  t.throws(() => mem.read(0x10800, 5000), { instanceOf: BatchMiss });
-  t.is(mem.misses, 1);
-  t.is(img.calls, calls, 'nothing read outside the batch');
-  // The next begin() reads normally again.
-  mem.begin();
-  t.deepEqual(mem.read(0x10800, 5000), img.find2(0x10800, 5000));
-  t.is(mem.misses, 1);
 });

@@ -126,21 +126,31 @@ test('median', (t) => {
   t.is(median([4, 1, 3, 2]), 2.5);
 });
 
-test('Ticker: ticks due at start + k × interval, missed ones skipped and counted', async (t) => {
+test('Ticker: one tick at a random point of each interval-long slot, missed slots skipped and counted', async (t) => {
+  const phases = [0, 0.9, 0.3, 0.6, 0.1, 0.8, 0.5, 0.2, 0.7, 0.4, 0.5, 0.5];
+  let n = 0;
   const start = performance.now();
-  const ticker = new Ticker(5, start);
+  const ticker = new Ticker(5, start, () => phases[n++ % phases.length]!);
   const at: number[] = [];
   for (let i = 0; i < 10; i++) {
     t.true(await ticker.next(() => false));
     at.push(performance.now() - start);
   }
-  // Never early; the k-th tick is due at 5k ms.
-  at.forEach((ms, k) => t.true(ms >= 5 * k - 0.01, `tick ${k} at ${ms.toFixed(2)} ms`));
+  // Never early: the k-th tick is due at 5 × (k + its phase) ms.
+  at.forEach((ms, k) => t.true(ms >= 5 * (k + phases[k]!) - 0.01, `tick ${k} at ${ms.toFixed(2)} ms`));
   t.is(ticker.stats.ticks, 10);
-  // A stall of 30 ms skips the ticks it covers instead of bursting through them.
+  // A stall of 30 ms skips the slots it covers instead of bursting through them.
   const stall = performance.now();
   while (performance.now() - stall < 30);
   await ticker.next(() => false);
   t.true(ticker.stats.missed >= 4, `${ticker.stats.missed} missed`);
   t.false(await ticker.next(() => true), 'a stop request ends the wait');
+  // With the default random phases the ticks fall all over their slots, not at one phase.
+  const free = new Ticker(2);
+  const offsets: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    await free.next(() => false);
+    offsets.push(free.elapsedMs() % 2);
+  }
+  t.true(Math.max(...offsets) - Math.min(...offsets) > 1, `offsets within the slots: ${offsets.map((o) => o.toFixed(2)).join(' ')}`);
 });

@@ -13,12 +13,6 @@ export interface StackSource<R extends RawStackThread = RawStackThread> {
   capture(running?: ReadonlySet<number>): R[];
   captureRest(raws: R[]): void;
   resolve(raw: R): ThreadStack;
-  /** The short stop (see Sampler.sample): whether the last capture needed nothing but its batch,
-   *  the batch copy made while the threads are stopped, and the capture from it after the resume
-   *  (undefined if the copy did not hold everything). */
-  batchSuffices?(): boolean;
-  readBatch?(): void;
-  captureBatch?(running: ReadonlySet<number>): R[] | undefined;
 }
 export interface RawStackThread {
   threadId: number;
@@ -118,17 +112,8 @@ export class Sampler {
     let raws: ReturnType<StackSource['capture']> | undefined;
     let stoppedUs = 0;
     try {
-      // The short stop: when the last capture read nothing beyond the regions it reads in one
-      // batch, the threads are held only while that batch is copied, and the copy is walked
-      // after they are resumed. If the walk needs anything else (the stack moved to new
-      // memory), the copy is dropped and the threads are stopped again for a full capture.
-      if (running.length && this.source.batchSuffices?.()) {
-        const held = this.whileStopped(running, () => this.source.readBatch!());
-        stoppedUs += held.us;
-        if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };
-        raws = this.source.captureBatch!(runningSet);
-      }
-      if (!raws && running.length) {
+      // The copy is made while the threads are stopped, the decoding after (see python/index.ts).
+      if (running.length) {
         const held = this.whileStopped(running, () => this.source.capture(runningSet));
         stoppedUs += held.us;
         if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };

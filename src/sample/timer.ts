@@ -1,6 +1,11 @@
-// A steady sampling clock. Ticks are due at start + k × interval (no drift);
-// a tick that comes late is taken at once and its lateness recorded, and
-// ticks missed altogether are counted and skipped rather than taken in a burst.
+// A steady sampling clock. Time is cut into slots of one interval from the
+// start (no drift) and one tick is due at a random point of each slot: a
+// clock that ticks at exact multiples of the interval locks onto programs
+// that repeat at a multiple of it and samples them at the same phase every
+// time (a loop of 10 ms rounds sampled every 2 ms would only ever be seen
+// at five points of its round). A tick that comes late is taken at once and
+// its lateness recorded; slots missed altogether are counted and skipped
+// rather than taken in a burst.
 //
 // Node's timers have 1 ms granularity, too coarse for -r 0.001, so the last
 // stretch before a tick is waited with Atomics.wait (sub-millisecond, no
@@ -24,10 +29,16 @@ export class Ticker {
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   readonly stats: TickStats = { ticks: 0, missed: 0, maxLateMs: 0, totalLateMs: 0 };
 
+  /** Where in its slot the current tick falls, in [0, 1). */
+  private phase: number;
+
   constructor(
     private readonly intervalMs: number,
     private readonly startMs: number = performance.now(),
-  ) {}
+    private readonly random: () => number = Math.random,
+  ) {
+    this.phase = this.random();
+  }
 
   /** Milliseconds since the clock started. */
   elapsedMs(): number {
@@ -40,14 +51,15 @@ export class Ticker {
    */
   async next(stopped: () => boolean): Promise<boolean> {
     await yieldLoop();
-    let due = this.startMs + this.k * this.intervalMs;
     let now = performance.now();
-    if (now - due >= this.intervalMs) {
-      const behind = Math.floor((now - due) / this.intervalMs);
+    const slotEnd = this.startMs + (this.k + 1) * this.intervalMs;
+    if (now >= slotEnd) {
+      const behind = Math.floor((now - slotEnd) / this.intervalMs) + 1;
       this.stats.missed += behind;
       this.k += behind;
-      due = this.startMs + this.k * this.intervalMs;
+      this.phase = this.random();
     }
+    const due = this.startMs + (this.k + this.phase) * this.intervalMs;
     while (now < due) {
       if (stopped()) return false;
       const left = due - now;
@@ -61,6 +73,7 @@ export class Ticker {
     this.stats.totalLateMs += late;
     if (late > this.stats.maxLateMs) this.stats.maxLateMs = late;
     this.k++;
+    this.phase = this.random();
     return true;
   }
 }

@@ -46,12 +46,6 @@ export interface PythonProcess {
   capture(running?: ReadonlySet<number>): RawThread[];
   /** Phase 1b, right after the resume: copies the stacks capture() left for later. */
   captureRest(raws: RawThread[]): void;
-  /** The short way for phase 1, when batchSuffices(): while the threads are stopped, readBatch()
-   *  copies what the previous capture read (one system call); after the resume, captureBatch()
-   *  walks that copy alone, or returns undefined if it needed anything else (then capture()). */
-  batchSuffices(): boolean;
-  readBatch(): void;
-  captureBatch(running: ReadonlySet<number>): RawThread[] | undefined;
   /** Phase 2: decodes one thread (completing its capture first if captureRest was not called). */
   resolve(raw: RawThread): ThreadStack;
 }
@@ -99,37 +93,16 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 }
 
 /** capture() and resolve() over an interpreter whose layout and address are known. */
-export function pythonReader(ip: Interpreter, codeType?: number):
-  Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve' | 'batchSuffices' | 'readBatch' | 'captureBatch'> {
+export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
   // Only the capture's reads go through the batch: they are the ones made while the target is stopped.
   const ahead = new PrefetchMemory(ip.mem);
   const stopped: Interpreter = { ...ip, mem: ahead };
-  let captures = 0;
   return {
     capture: (running) => {
       cache.newSample();
       ahead.begin();
-      captures++;
       return captureThreads(stopped, running);
-    },
-    batchSuffices: () => captures > 0 && ahead.misses === 0,
-    readBatch: () => {
-      cache.newSample();
-      ahead.begin();
-    },
-    captureBatch: (running) => {
-      ahead.onlyBatch();
-      captures++;
-      // A miss throws inside the walk, whose own error handling may turn it into a cut
-      // stack: the miss count, not the result, says whether the copy sufficed.
-      try {
-        const raws = captureThreads(stopped, running);
-        return ahead.misses === 0 ? raws : undefined;
-      } catch (e) {
-        if (ahead.misses > 0) return undefined;
-        throw e;
-      }
     },
     captureRest: (raws) => captureRest(ip, raws),
     resolve: (raw) => {

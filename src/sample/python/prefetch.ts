@@ -5,12 +5,6 @@
 // places in one batch first serves most of this sample's reads from memory
 // copied during this very stop, so the bytes are the same a direct read gives.
 // Whatever the batch does not hold is read directly, as before.
-//
-// When the previous capture needed nothing beyond its batch, the sampler
-// can hold the threads only while the batch is copied and walk the copy
-// after resuming them (see Sampler): then the batch is read alone, and a
-// read it does not hold is not made but noted as a miss, which voids that
-// capture.
 
 import type { Memory } from './memory';
 
@@ -31,17 +25,11 @@ export class PrefetchMemory implements Memory {
   private ahead: { addr: number; buf: Buffer }[] = [];
   /** Where the next lookup starts: reads come in about the same order every capture. */
   private cursor = 0;
-  /** Whether reads outside the batch are refused (see onlyBatch()). */
-  private batchOnly = false;
-  /** Reads of this capture the batch did not hold. */
-  misses = 0;
 
   constructor(private readonly inner: Memory) {}
 
   /** Starts a capture: reads the previous capture's regions in one call, then records anew. */
   begin(): void {
-    this.batchOnly = false;
-    this.misses = 0;
     this.ahead = [];
     if (this.inner.readRegions && this.addrs.length) {
       const bufs = this.inner.readRegions(this.addrs, this.lens);
@@ -57,11 +45,6 @@ export class PrefetchMemory implements Memory {
     this.cursor = 0;
   }
 
-  /** From now until the next begin(), a read the batch does not hold throws BatchMiss (and counts as a miss). */
-  onlyBatch(): void {
-    this.batchOnly = true;
-  }
-
   read(addr: number, len: number): Buffer {
     const n = this.ahead.length;
     for (let k = 0; k < n; k++) {
@@ -74,8 +57,6 @@ export class PrefetchMemory implements Memory {
         return a.buf.subarray(off, off + len);
       }
     }
-    this.misses++;
-    if (this.batchOnly) throw new BatchMiss(addr, len);
     const b = this.inner.read(addr, len); // throws as the inner memory does
     if (len >= WIDEN) {
       const start = addr - (addr % PAGE);
@@ -95,12 +76,5 @@ export class PrefetchMemory implements Memory {
     this.addrs.push(addr);
     this.lens.push(len);
     this.bytes += len;
-  }
-}
-
-/** A read outside the batch while only the batch may be read. */
-export class BatchMiss extends Error {
-  constructor(readonly addr: number, readonly len: number) {
-    super(`0x${addr.toString(16)} (${len} bytes) is not in the batch`);
   }
 }
