@@ -33,7 +33,7 @@ function options(y: Argv): Argv<RawArgs> {
     .option('pid', { alias: 'p', type: 'number', describe: 'attach to the process with this id' })
     .option('trace', { alias: 't', type: 'boolean', default: false, describe: 'launch CMD ARGS... (the rest of the line) and sample it until it exits; also -- CMD ARGS...' })
     .option('seconds', { alias: 's', type: 'number', describe: 'how long to sample [default: 1 with -p; with -t until CMD exits]' })
-    .option('rate', { alias: 'r', type: 'number', default: 0.01, describe: 'interval between samples, in seconds (not Hz)' })
+    .option('rate', { alias: 'r', type: 'number', default: 0.01, describe: 'interval between samples, in seconds (not Hz); one sample at a random point of each' })
     .option('exclude-idle', { alias: 'x', type: 'boolean', default: false, describe: 'leave out samples of idle threads' })
     .option('output', { alias: 'o', type: 'string', describe: 'write the samples to FILE instead of stdout' })
     .option('gil', { type: 'boolean', default: false, describe: 'sample only the thread that holds the GIL' })
