@@ -27,7 +27,7 @@ long long now_ns() noexcept {  // CLOCK_MONOTONIC, as the deadline and the alarm
 // Bounded waiting. A running thread reaches its stop about 15 µs after the
 // interrupt. pysample first polls for that long (kSpinNs at most per call,
 // and only when it has a CPU of its own to poll on): a tracer asleep in
-// waitid() adds its own wake-up to the time the target is stopped, about
+// waitid() adds its own wake-up to the time the target is stopped, up to
 // 13 µs on a 2-CPU virtual machine. Then it blocks in waitid(): measured on
 // the same machine, a tracer that polls for long (spinning or sched_yield)
 // keeps the woken threads from reaching their stop and leaves stopped ones
