@@ -1,5 +1,6 @@
 // A steady sampling clock. Time is cut into slots of one interval from the
-// start (no drift) and one tick is due at a random point of each slot: a
+// start (no drift) and one tick is due at a random point of each slot after
+// the first (whose tick is at once): a
 // clock that ticks at exact multiples of the interval locks onto programs
 // that repeat at a multiple of it and samples them at the same phase every
 // time (a loop of 10 ms rounds sampled every 2 ms would only ever be seen
@@ -29,16 +30,15 @@ export class Ticker {
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   readonly stats: TickStats = { ticks: 0, missed: 0, maxLateMs: 0, totalLateMs: 0 };
 
-  /** Where in its slot the current tick falls, in [0, 1). */
-  private phase: number;
+  /** Where in its slot the current tick falls, in [0, 1); the first is taken at once, so that
+   *  even a run shorter than the interval has a sample. */
+  private phase = 0;
 
   constructor(
     private readonly intervalMs: number,
     private readonly startMs: number = performance.now(),
     private readonly random: () => number = Math.random,
-  ) {
-    this.phase = this.random();
-  }
+  ) {}
 
   /** Milliseconds since the clock started. */
   elapsedMs(): number {
