@@ -13,12 +13,12 @@
 // slowdown is the median of those paired ratios, so drift in the machine's
 // load hits both sides of each pair alike.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findInterpreters, type Interpreter } from '../test/helpers/interpreters';
+import { findInterpreters, strippedCopy, type Interpreter } from '../test/helpers/interpreters';
 import { collect, PYSAMPLE, TARGETS } from '../test/helpers/sampling';
 
 const WINDOW_S = 1;
@@ -104,13 +104,14 @@ async function measure(py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<Fi
 
 /** A directory holding a stripped copy of a pyenv interpreter's libpython, or undefined if it has none. */
 function strippedLib(py: Interpreter): string | undefined {
-  const libdir = path.join(path.dirname(path.dirname(py.path)), 'lib');
-  const lib = fs.existsSync(libdir) ? fs.readdirSync(libdir).find((f) => /^libpython\d\.\d+m?\.so\.1\.0$/.test(f)) : undefined;
-  if (!lib) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pysample-bench-'));
-  fs.copyFileSync(path.join(libdir, lib), path.join(dir, lib));
-  execFileSync('strip', ['--strip-all', path.join(dir, lib)]);
-  return dir;
+  try {
+    strippedCopy(py, dir);
+    return dir;
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {

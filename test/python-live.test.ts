@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
 import { LAYOUTS } from '../src/sample/python/layouts';
-import { describeInterpreters, findInterpreters, isCoreVersion, type Interpreter } from './helpers/interpreters';
+import { describeInterpreters, findInterpreters, isCoreVersion, libpythonOf, strippedCopy, type Interpreter } from './helpers/interpreters';
 import { ProcMemory } from './helpers/procmem';
 import { startTarget, type Target } from './fixtures/python/target';
 
@@ -150,11 +150,8 @@ const strippable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.6', 
 
 for (const py of strippable) {
   test.serial(`stripped libpython ${py.label}`, async (t) => {
-    const lib = libpythonOf(py);
     const dir = fs.mkdtempSync(path.join(work, 'stripped-'));
-    const copy = path.join(dir, path.basename(lib));
-    fs.copyFileSync(lib, copy);
-    execFileSync('strip', ['--strip-all', copy]);
+    const copy = strippedCopy(py, dir);
     t.false(execFileSync('readelf', ['-S', copy], { encoding: 'utf8' }).includes('.symtab'), 'copy has no .symtab');
     const target = await startTarget(py.path, [script], { LD_LIBRARY_PATH: dir });
     t.teardown(() => target.close());
@@ -296,13 +293,6 @@ for (const py of withSubinterpreters) {
       JSON.stringify(stacks.map(asTuples)));
     t.true(stacks.every((s) => !s.error));
   });
-}
-
-function libpythonOf(py: Interpreter): string {
-  const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
-  const name = fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f));
-  if (!name) throw new Error(`no shared libpython in ${dir}`);
-  return path.join(dir, name);
 }
 
 test.serial('a process that is not Python is refused naming its executable', async (t) => {

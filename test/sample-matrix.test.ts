@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeInterpreters, findInterpreters, isCoreVersion, type Interpreter } from './helpers/interpreters';
+import { describeInterpreters, findInterpreters, isCoreVersion, strippedCopy, type Interpreter } from './helpers/interpreters';
 import { frameKeys, parseRaw, type RawOutput } from './helpers/raw';
 import { collect, exited, harmed, Limit, pysample, startPysample, TARGETS, waitForFile } from './helpers/sampling';
 
@@ -148,16 +148,8 @@ for (const py of pythons) {
 // 3.7 its version buffer's; 3.12 keeps .dynsym.
 for (const py of pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.6', '3.7', '3.12'].includes(p.minor))) {
   test(`-p ${py.label}, stripped libpython`, async (t) => {
-    const libdir = path.join(path.dirname(path.dirname(py.path)), 'lib');
-    const lib = fs.readdirSync(libdir).find((f) => /^libpython\d\.\d+m?\.so\.1\.0$/.test(f));
-    if (!lib) {
-      t.fail(`no libpython in ${libdir}`);
-      return;
-    }
     const dir = fs.mkdtempSync(path.join(work, 'stripped-'));
-    const copy = path.join(dir, lib);
-    fs.copyFileSync(path.join(libdir, lib), copy);
-    execFileSync('strip', ['--strip-all', copy]);
+    const copy = strippedCopy(py, dir);
     t.false(execFileSync('readelf', ['-S', copy], { encoding: 'utf8' }).includes('.symtab'), 'the copy has no .symtab');
     t.is(await attached(t, py, { LD_LIBRARY_PATH: dir }), copy, 'the stripped copy is what was read');
   });

@@ -111,3 +111,20 @@ export function isCoreVersion(i: Interpreter): boolean {
 export function describeInterpreters(list: Interpreter[] = findInterpreters()): string {
   return list.length ? `interpreters found: ${list.map((i) => i.label).join(', ')}` : 'no Python interpreter found';
 }
+
+/** The shared libpython of a pyenv build (its lib/ beside bin/); throws if it has none. */
+export function libpythonOf(py: Interpreter): string {
+  const dir = path.join(path.dirname(path.dirname(py.path)), 'lib');
+  const name = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => /^libpython\d\.\d+[a-z]*\.so\.1\.0$/.test(f)) : undefined;
+  if (!name) throw new Error(`no shared libpython in ${dir}`);
+  return path.join(dir, name);
+}
+
+/** A copy of py's libpython without .symtab in dir (to load with LD_LIBRARY_PATH=dir); its path. */
+export function strippedCopy(py: Interpreter, dir: string): string {
+  const lib = libpythonOf(py);
+  const copy = path.join(dir, path.basename(lib));
+  fs.copyFileSync(lib, copy);
+  execFileSync('strip', ['--strip-all', copy]);
+  return copy;
+}
