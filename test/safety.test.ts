@@ -5,14 +5,14 @@
 // the target running. Each case checks the target's threads in /proc after.
 
 import test, { type ExecutionContext } from 'ava';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findInterpreters, isCoreVersion } from './helpers/interpreters';
 import { parseRaw } from './helpers/raw';
-import { collect, exited, harmed, osView, PYSAMPLE, pysample, startPysample, TARGETS } from './helpers/sampling';
+import { collect, exited, harmed, hasTool, osView, PYSAMPLE, pysample, startPysample, TARGETS } from './helpers/sampling';
 
 const CI = process.env.CI === 'true';
 const pythons = findInterpreters().filter(isCoreVersion);
@@ -240,11 +240,7 @@ test.serial('--nonblocking never stops or traces the target', async (t) => {
 
 test.serial('-t on a terminal: Ctrl-C reaches the command once, not twice', async (t) => {
   if (!needPython(t)) return;
-  if (spawnSync('script', ['--version']).status !== 0) {
-    if (CI) t.fail('needs script(1) for a terminal');
-    else t.log('needs script(1)');
-    return;
-  }
+  if (!hasTool(t, 'script', ['--version'], 'script(1) for a terminal')) return;
   const report = path.join(work, 'tty-ctrl-c.txt');
   const out = path.join(work, 'tty-ctrl-c.raw');
   // script(1) runs the command with $SHELL -c; exec so that no shell sits between

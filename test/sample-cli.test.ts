@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findInterpreters, isCoreVersion } from './helpers/interpreters';
 import { parseRaw } from './helpers/raw';
-import { collect, harmed, PYSAMPLE, pysample, ROOT, TARGETS } from './helpers/sampling';
+import { collect, harmed, hasTool, PYSAMPLE, pysample, ROOT, TARGETS } from './helpers/sampling';
 
 const CI = process.env.CI === 'true';
 const py = findInterpreters().filter(isCoreVersion).reverse().find(() => true);
@@ -160,11 +160,7 @@ test('permission: root without CAP_SYS_PTRACE, as in a container without SYS_PTR
 
 test('permission: another tracer is attached (named from /proc)', async (t) => {
   if (!needPython(t)) return;
-  if (spawnSync('strace', ['-V']).status !== 0) {
-    if (CI) t.fail('needs strace');
-    else t.log('needs strace');
-    return;
-  }
+  if (!hasTool(t, 'strace', ['-V'], 'strace')) return;
   const pid = await pythonTarget();
   const strace = spawn('strace', ['-q', '-p', String(pid), '-o', '/dev/null'], { stdio: 'ignore' });
   children.push(strace.pid!);
@@ -234,11 +230,7 @@ test('-s with -t: samples for that long, then waits for the command like a shell
 
 test('progress: a live line on a terminal, only the summary otherwise', async (t) => {
   if (!needPython(t)) return;
-  if (spawnSync('script', ['--version']).status !== 0) {
-    if (CI) t.fail('needs script(1) for a terminal');
-    else t.log('needs script(1)');
-    return;
-  }
+  if (!hasTool(t, 'script', ['--version'], 'script(1) for a terminal')) return;
   const pid = await pythonTarget();
   const cmd = `"${process.execPath}" "${PYSAMPLE}" -p ${pid} -s 1.2 -r 0.01 -o /dev/null`;
   const tty = spawnSync('script', ['-qfec', cmd, '/dev/null'], { encoding: 'utf8' });

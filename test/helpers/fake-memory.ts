@@ -36,18 +36,3 @@ export class FakeMemory implements Memory {
     throw new Error(`EFAULT: ${len} bytes at 0x${addr.toString(16)}`);
   }
 }
-
-/** readRegions() for a memory that reads one region at a time: each region's bytes, or undefined
- *  from the first region that cannot be read on (as the addon's single call reports them). */
-export function readEach(mem: Memory, addrs: number[], lens: number[]): (Buffer | undefined)[] {
-  let failed = false;
-  return addrs.map((addr, i) => {
-    if (failed) return undefined;
-    try {
-      return mem.read(addr, lens[i]!);
-    } catch {
-      failed = true;
-      return undefined;
-    }
-  });
-}

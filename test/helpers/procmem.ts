@@ -4,7 +4,6 @@
 
 import * as fs from 'node:fs';
 import type { Memory } from '../../src/sample/python/memory';
-import { readEach } from './fake-memory';
 
 export class ProcMemory implements Memory {
   private readonly fd: number;
@@ -25,11 +24,6 @@ export class ProcMemory implements Memory {
     }
     if (n !== len) throw new Error(`short read at 0x${addr.toString(16)}: ${n} of ${len} bytes`);
     return b;
-  }
-
-  /** The regions one after another (the addon reads them in one system call; the bytes are the same). */
-  readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
-    return readEach(this, addrs, lens);
   }
 
   close(): void {

@@ -2,7 +2,8 @@
 // target's OS state (never left stopped, never traced), a small semaphore so
 // a machine with two cores is not flooded with spinning targets.
 
-import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
+import { type ChildProcess, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,4 +114,13 @@ export class Limit {
       this.queue.shift()?.();
     }
   }
+}
+
+/** Whether a command a test needs runs here (`command ...versionArgs` exits 0); if not, the
+ *  test fails under CI=true and only says so elsewhere. */
+export function hasTool(t: ExecutionContext, command: string, versionArgs: string[], why: string): boolean {
+  if (spawnSync(command, versionArgs).status === 0) return true;
+  if (process.env.CI === 'true') t.fail(`needs ${why}`);
+  else t.log(`needs ${why}`);
+  return false;
 }
