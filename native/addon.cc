@@ -1,13 +1,18 @@
 // The N-API surface of the addon: argument checks and conversions only. The
-// kernel work is in tracer.cc (ptrace) and memory.cc (process_vm_readv); all
-// knowledge of Python lives in TypeScript. src/sample/native.ts types this.
+// kernel work is in tracer.cc (ptrace) and memory.cc (process_vm_readv), the
+// stack walk in walker.cc; all knowledge of Python versions lives in
+// TypeScript and reaches the walker as a plan. src/sample/native.ts types this.
 #include <napi.h>
 #include <time.h>
 
+#include <algorithm>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "memory.h"
 #include "tracer.h"
+#include "walker.h"
 
 namespace {
 
@@ -77,33 +82,133 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
-// readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer): bytes read or -errno
-Napi::Value ReadMany(const Napi::CallbackInfo& info) {
+// walker(plan: object): an opaque walker. Every field is a number; see walker.h's Plan.
+Napi::Value NewWalker(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto f64 = [&](size_t i) {
-    return info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  if (!usage(info, info.Length() == 1 && info[0].IsObject(), "Usage: walker(plan: object)")) return env.Null();
+  Napi::Object o = info[0].As<Napi::Object>();
+  bool ok = true;
+  std::string missing;
+  auto num = [&](const char* name, int64_t fallback, bool required) -> int64_t {
+    Napi::Value v = o.Get(name);
+    if (v.IsNumber()) return v.As<Napi::Number>().Int64Value();
+    if (required && ok) {
+      ok = false;
+      missing = name;
+    }
+    return fallback;
   };
-  if (!usage(info, info.Length() == 4 && info[0].IsNumber() && f64(1) && f64(2) && info[3].IsBuffer(),
-             "Usage: readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer)"))
+  walker::Plan p;
+  p.interp = static_cast<uint64_t>(num("interp", 0, true));
+  p.gil = static_cast<walker::Plan::Gil>(std::clamp<int64_t>(num("gil", 0, true), 0, 2));
+  p.gil_addr = static_cast<uint64_t>(num("gilAddr", 0, false));
+  p.gil_locked = num("gilLocked", 0, false);
+  p.gil_last_holder = num("gilLastHolder", 0, false);
+  p.interp_next = num("interpNext", 0, true);
+  p.interp_threads = num("interpThreads", 0, true);
+  p.ts_span = num("tsSpan", 0, true);
+  p.ts_next = num("tsNext", 0, true);
+  p.ts_interp = num("tsInterp", 0, true);
+  p.ts_thread_id = num("tsThreadId", 0, true);
+  p.ts_native_tid = num("tsNativeTid", walker::kNone, false);
+  p.pthread_tid = num("pthreadTid", walker::kNone, false);
+  p.ts_frame = num("tsFrame", 0, true);
+  p.via = static_cast<walker::Plan::Via>(std::clamp<int64_t>(num("via", 0, true), 0, 2));
+  p.cframe_current = num("cframeCurrent", 0, false);
+  p.ts_chunk = num("tsChunk", walker::kNone, false);
+  p.ts_top = num("tsTop", walker::kNone, false);
+  p.kind = static_cast<walker::Plan::Kind>(std::clamp<int64_t>(num("kind", 0, true), 0, 1));
+  p.frame_span = num("frameSpan", 0, true);
+  p.f_back = num("back", 0, true);
+  p.f_code = num("code", 0, true);
+  p.f_instr = num("instr", 0, true);
+  p.lasti_unit = num("lastiUnit", 1, false);
+  p.f_owner = num("owner", walker::kNone, false);
+  p.owner_generator = num("ownerGenerator", 1, false);
+  p.skip_owners = static_cast<uint32_t>(num("skipOwners", 0, false));
+  p.tag_bits = num("tagBits", 0, false);
+  p.max_threads = num("maxThreads", p.max_threads, false);
+  p.max_frames = num("maxFrames", p.max_frames, false);
+  p.max_interps = num("maxInterps", p.max_interps, false);
+  p.max_stack_copy = num("maxStackCopy", p.max_stack_copy, false);
+  if (!usage(info, ok, ("walker: plan." + missing + " must be a number").c_str())) return env.Null();
+  // Every offset must leave its field inside what is copied, so no read goes past a buffer.
+  auto within = [](int64_t off, int64_t size, int64_t span) { return off >= 0 && off + size <= span; };
+  bool fits = p.ts_span > 0 && p.ts_span <= (1 << 20) && within(p.ts_next, 8, p.ts_span) &&
+              within(p.ts_interp, 8, p.ts_span) && within(p.ts_thread_id, 8, p.ts_span) &&
+              within(p.ts_frame, 8, p.ts_span) &&
+              (p.ts_native_tid == walker::kNone || within(p.ts_native_tid, 8, p.ts_span)) &&
+              (p.ts_chunk == walker::kNone || within(p.ts_chunk, 8, p.ts_span)) &&
+              (p.ts_top == walker::kNone || within(p.ts_top, 8, p.ts_span)) && p.frame_span > 0 &&
+              p.frame_span <= 4096 && within(p.f_back, 8, p.frame_span) && within(p.f_code, 8, p.frame_span) &&
+              within(p.f_instr, p.kind == walker::Plan::Kind::kObject ? 4 : 8, p.frame_span) &&
+              (p.kind == walker::Plan::Kind::kObject || within(p.f_owner, 1, p.frame_span)) &&
+              p.interp_next >= 0 && p.interp_threads >= 0 && p.cframe_current >= 0 && p.gil_locked >= 0 &&
+              p.gil_last_holder >= 0 && p.pthread_tid >= walker::kNone && p.tag_bits >= 0 && p.tag_bits < 16 &&
+              p.max_threads > 0 && p.max_threads <= (1 << 16) && p.max_frames > 0 && p.max_frames <= (1 << 16) &&
+              p.max_stack_copy >= 0 && p.max_stack_copy <= (16 << 20);
+  if (!usage(info, fits, "walker: an offset of the plan falls outside its struct's span, or a bound is out of range"))
     return env.Null();
-  Napi::Float64Array a = info[1].As<Napi::Float64Array>();
-  Napi::Float64Array l = info[2].As<Napi::Float64Array>();
-  Napi::Buffer<char> buf = info[3].As<Napi::Buffer<char>>();
-  size_t n = a.ElementLength();
-  bool ok = n == l.ElementLength() && n <= 1024;
-  unsigned long addrs[1024];
-  size_t lens[1024];
-  double total = 0;
-  for (size_t i = 0; ok && i < n; i++) {
-    ok = a[i] >= 0 && a[i] < 9007199254740992.0 && l[i] >= 0;
-    addrs[i] = static_cast<unsigned long>(a[i]);
-    lens[i] = static_cast<size_t>(l[i]);
-    total += l[i];
+  auto* w = new walker::Walker(p);
+  return Napi::External<walker::Walker>::New(env, w, [](Napi::Env, walker::Walker* x) { delete x; });
+}
+
+// The memory to walk: a pid, or an array of {addr: number, bytes: Buffer} regions.
+std::unique_ptr<walker::Reader> reader_for(const Napi::Value& v) {
+  if (v.IsNumber()) return std::make_unique<walker::ProcessReader>(v.As<Napi::Number>().Int32Value());
+  if (!v.IsArray()) return nullptr;
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<walker::ImageReader::Region> regions;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsObject()) return nullptr;
+    Napi::Value addr = e.As<Napi::Object>().Get("addr");
+    Napi::Value bytes = e.As<Napi::Object>().Get("bytes");
+    if (!addr.IsNumber() || !bytes.IsBuffer()) return nullptr;
+    Napi::Buffer<char> b = bytes.As<Napi::Buffer<char>>();
+    regions.push_back({static_cast<uint64_t>(addr.As<Napi::Number>().Int64Value()), b.Data(), b.Length()});
   }
-  if (!usage(info, ok && total <= buf.Length(),
-             "readMany: at most 1024 regions, non-negative safe addresses, lengths that fit the buffer"))
+  return std::make_unique<walker::ImageReader>(std::move(regions));
+}
+
+bool is_f64(const Napi::Value& v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+}
+
+// walk(walker, source, running: Int32Array | null, out: Float64Array): doubles written, -1, -2
+Napi::Value Walk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool args = info.Length() == 4 && info[0].IsExternal() && (info[2].IsNull() || info[2].IsTypedArray()) &&
+              is_f64(info[3]);
+  if (args && info[2].IsTypedArray()) args = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  std::unique_ptr<walker::Reader> mem = args ? reader_for(info[1]) : nullptr;
+  if (!usage(info, args && mem,
+             "Usage: walk(walker, source: number | {addr, bytes}[], running: Int32Array | null, out: Float64Array)"))
     return env.Null();
-  long r = memory::readv(info[0].As<Napi::Number>().Int32Value(), addrs, lens, n, buf.Data());
+  std::vector<int32_t> running;
+  if (!info[2].IsNull()) {
+    Napi::Int32Array r = info[2].As<Napi::Int32Array>();
+    running.assign(r.Data(), r.Data() + r.ElementLength());
+    std::sort(running.begin(), running.end());
+  }
+  Napi::Float64Array out = info[3].As<Napi::Float64Array>();
+  auto* w = info[0].As<Napi::External<walker::Walker>>().Data();
+  long r = w->walk(*mem, running.data(), running.size(), info[2].IsNull(), out.Data(), out.ElementLength());
+  return Napi::Number::New(env, static_cast<double>(r));
+}
+
+// walkThreads(walker, source, tstates: Float64Array, out: Float64Array): doubles written, or -2
+Napi::Value WalkThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool args = info.Length() == 4 && info[0].IsExternal() && is_f64(info[2]) && is_f64(info[3]);
+  std::unique_ptr<walker::Reader> mem = args ? reader_for(info[1]) : nullptr;
+  if (!usage(info, args && mem,
+             "Usage: walkThreads(walker, source: number | {addr, bytes}[], tstates: Float64Array, out: Float64Array)"))
+    return env.Null();
+  Napi::Float64Array ts = info[2].As<Napi::Float64Array>();
+  Napi::Float64Array out = info[3].As<Napi::Float64Array>();
+  auto* w = info[0].As<Napi::External<walker::Walker>>().Data();
+  long r = w->walk_threads(*mem, ts.Data(), ts.ElementLength(), out.Data(), out.ElementLength());
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
@@ -112,7 +217,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resume", Napi::Function::New(env, Resume));
   exports.Set("attached", Napi::Function::New(env, Attached));
   exports.Set("readInto", Napi::Function::New(env, ReadInto));
-  exports.Set("readMany", Napi::Function::New(env, ReadMany));
+  exports.Set("walker", Napi::Function::New(env, NewWalker));
+  exports.Set("walk", Napi::Function::New(env, Walk));
+  exports.Set("walkThreads", Napi::Function::New(env, WalkThreads));
+  Napi::Array errors = Napi::Array::New(env, walker::kErrorCount);
+  for (uint32_t i = 0; i < walker::kErrorCount; i++) errors.Set(i, walker::kErrorNames[i]);
+  exports.Set("walkErrors", errors);
   return exports;
 }
 

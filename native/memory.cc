@@ -20,7 +20,7 @@ long read(pid_t pid, unsigned long addr, void* out, size_t len) noexcept {
   return n;
 }
 
-long readv(pid_t pid, const unsigned long* addrs, const size_t* lens, size_t n, void* out) noexcept {
+long readv(pid_t pid, const uint64_t* addrs, const size_t* lens, size_t n, void* out) noexcept {
   // The kernel takes at most IOV_MAX (1024) remote regions per call.
   if (n == 0 || n > 1024) return n == 0 ? 0 : -EINVAL;
   iovec remote[1024];

@@ -3,6 +3,7 @@
 // addon can write to another process.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 namespace memory {
@@ -15,6 +16,6 @@ long read(pid_t pid, unsigned long addr, void* out, size_t len) noexcept;
  * Returns the bytes copied, or -errno if none was. A region that cannot be read ends the
  * copy there: only the regions that fit wholly in the count were read.
  */
-long readv(pid_t pid, const unsigned long* addrs, const size_t* lens, size_t n, void* out) noexcept;
+long readv(pid_t pid, const uint64_t* addrs, const size_t* lens, size_t n, void* out) noexcept;
 
 }  // namespace memory

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { ToolError } from '../src/tool';
 import { layoutFromDebugOffsets } from '../src/sample/python/debug-offsets';
 import { fileReader, readElf } from '../src/sample/python/elf';
-import { chooseLayout, pythonReader } from '../src/sample/python/index';
+import { chooseLayout, pythonReader, type Interpreter, type ThreadIds } from '../src/sample/python/index';
+import { StackWalker } from '../src/sample/python/walk';
 import { LAYOUTS } from '../src/sample/python/layouts';
 import { FakeMemory } from './helpers/fake-memory';
 import { findInterpreters } from './helpers/interpreters';
@@ -65,6 +66,8 @@ const TS_B = 0x31000;
 const CHUNK = 0x40000;
 const GEN_FRAME = 0x50000;
 const CODE_TYPE = 0x70000;
+/** Thread ids outside a PID namespace: the same on both sides. */
+const SAME_IDS: ThreadIds = { pthreadOffset: undefined, learn: () => undefined, outer: (id) => id, inner: (id) => id };
 const ADAPTIVE = 216; // co_code_adaptive in this image
 
 /** Offsets the synthetic 3.14 interpreter publishes (values of its own choosing, unlike 3.13's). */
@@ -151,7 +154,7 @@ function synthetic314(): { mem: FakeMemory; runtime: Buffer; codes: number[] } {
   // outside the chunk, interpreter-owned frame (owner 3), serve.
   frame(chunk, 24, handler + 1, 10, 0, CHUNK + 224);
   frame(chunk, 224, 0, 0, 4, GEN_FRAME);
-  frame(mem.alloc(GEN_FRAME, 128), 0, gen, 2, 1, CHUNK + 424);
+  frame(mem.alloc(GEN_FRAME, 4096), 0, gen, 2, 1, CHUNK + 424);
   frame(chunk, 424, 0, 0, 3, CHUNK + 624);
   frame(chunk, 624, serve, 4, 0, 0);
 
@@ -177,14 +180,14 @@ test('3.14: a synthetic image is walked and decoded through its debug offsets al
   t.is(layout.family, '3.14');
   const interp = Number(runtime.readBigUInt64LE(Number(layout.runtime!.interpretersHead)));
   t.is(interp, INTERP);
-  const reader = pythonReader({ mem, layout, interp, gilAddr: INTERP + V.gilState,
-    nativeTid: (ts) => Number(ts.readBigInt64LE(layout.tstate.nativeThreadId!)) }, CODE_TYPE);
-  const reads: number[] = [];
-  const counting = mem.read.bind(mem);
-  mem.read = (addr, len) => (reads.push(addr), counting(addr, len));
+  const ip: Interpreter = { mem, layout, interp, gilAddr: INTERP + V.gilState, tids: SAME_IDS };
+  const reader = pythonReader(ip, CODE_TYPE);
   const raws = reader.capture();
-  t.true(reads.includes(CHUNK), 'the data-stack chunk is copied in one read');
-  t.false(reads.includes(CHUNK + 24), 'frames inside the chunk are not read one by one');
+  const walker = new StackWalker(ip);
+  t.is(walker.capture().length, 2);
+  // the GIL, the interpreter, two thread states, one copy of the data-stack chunk (its frames are
+  // not read one by one) and the generator's frame, which lives outside the chunk
+  t.is(walker.reads, 6);
   const stacks = raws.map((r) => reader.resolve(r));
   t.deepEqual(stacks, [
     { threadId: 0x7f0000001000, nativeTid: 4242, holdsGil: false, frames: [

@@ -4,14 +4,15 @@
 import { constants } from 'node:os';
 import { native, type NativeAddon } from './native';
 
+/** A region of an image of memory built in this process (tests build CPython structs this way). */
+export interface MemoryRegion { addr: number; bytes: Buffer }
+
 /** Reads the target's memory. Addresses are plain numbers (user space is < 2^47). */
 export interface Memory {
   /** Exactly len bytes at addr; throws MemoryError on EFAULT/EIO/ESRCH or a short read. len <= 16 MiB. */
   read(addr: number, len: number): Buffer;
-  /** Several regions in one system call, where the memory can: each region's bytes, or
-   *  undefined for a region that could not be read (and for every region after it).
-   *  The bytes may be overwritten by the next readRegions call. */
-  readRegions?(addrs: number[], lens: number[]): (Buffer | undefined)[];
+  /** The same memory for the native stack walker: a process id, or the regions of an image. */
+  readonly source: number | readonly MemoryRegion[];
 }
 
 export class MemoryError extends Error {
@@ -38,11 +39,6 @@ export class ProcessMemory implements Memory {
   private readonly addon: NativeAddon;
   /** Reads done so far (for statistics and tests). */
   reads = 0;
-  // readRegions runs once per sample while the target is stopped: it reuses its
-  // buffers, as allocating a fresh one of a few pages costs more than the copy.
-  private regionBytes = Buffer.allocUnsafe(0);
-  private readonly regionAddrs = new Float64Array(1024);
-  private readonly regionLens = new Float64Array(1024);
 
   constructor(readonly pid: number) {
     this.addon = native();
@@ -61,21 +57,7 @@ export class ProcessMemory implements Memory {
     return buf;
   }
 
-  readRegions(addrs: number[], lens: number[]): (Buffer | undefined)[] {
-    const n = Math.min(addrs.length, lens.length, 1024);
-    let total = 0;
-    for (let i = 0; i < n; i++) total += lens[i]!;
-    if (n === 0 || total > MAX_READ) return [];
-    if (this.regionBytes.length < total) this.regionBytes = Buffer.allocUnsafe(Math.max(total, 2 * this.regionBytes.length));
-    const buf = this.regionBytes;
-    for (let i = 0; i < n; i++) {
-      this.regionAddrs[i] = addrs[i]!;
-      this.regionLens[i] = lens[i]!;
-    }
-    this.reads++;
-    const got = this.addon.readMany(this.pid, this.regionAddrs.subarray(0, n), this.regionLens.subarray(0, n), buf);
-    const out: (Buffer | undefined)[] = [];
-    for (let i = 0, off = 0; i < n; off += lens[i]!, i++) out.push(off + lens[i]! <= got ? buf.subarray(off, off + lens[i]!) : undefined);
-    return out;
+  get source(): number {
+    return this.pid;
   }
 }

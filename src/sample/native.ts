@@ -1,10 +1,12 @@
 // The one place that loads pysample's native addon (native/*.cc), and its
-// whole surface as a TypeScript interface. The addon only makes system calls:
-// ptrace to stop and resume threads, process_vm_readv to read memory.
+// whole surface as a TypeScript interface. The addon makes the system calls
+// (ptrace to stop and resume threads, process_vm_readv to read memory) and
+// walks thread lists and frame chains by a plan of offsets given from here.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ToolError } from '../tool';
+import type { MemoryRegion } from './memory';
 
 /** What stop() reports per thread (negative: -errno from PTRACE_SEIZE). */
 export const STOPPED = 0;
@@ -24,9 +26,61 @@ export interface NativeAddon {
   attached(): number;
   /** process_vm_readv of len bytes into buf: returns len or -errno (short reads are -EFAULT). */
   readInto(pid: number, addr: number, buf: Buffer, len: number): number;
-  /** process_vm_readv of up to 1024 regions, back to back into buf, in one call: the bytes read
-   *  (a region that cannot be read ends the copy) or -errno if none were. */
-  readMany(pid: number, addrs: Float64Array, lens: Float64Array, buf: Buffer): number;
+  /** A stack walker for one interpreter (see python/walk.ts for the plan and the output). */
+  walker(plan: WalkPlan): WalkerHandle;
+  /** Walks every thread (frames of `running` tids and of unknown ones only, when given) into out:
+   *  the doubles written, -1 if the first thread list is unreadable, -2 if out is too small. */
+  walk(w: WalkerHandle, source: WalkSource, running: Int32Array | null, out: Float64Array): number;
+  /** Walks the frames of the given thread states into out: the doubles written, or -2. */
+  walkThreads(w: WalkerHandle, source: WalkSource, tstates: Float64Array, out: Float64Array): number;
+  /** The names of the walker's error codes, by code. */
+  readonly walkErrors: readonly string[];
+}
+
+/** A process id, or an image of memory built in this process. */
+export type WalkSource = number | readonly MemoryRegion[];
+
+/** An opaque native walker. */
+export type WalkerHandle = { readonly __walker: unique symbol };
+
+/** Offsets and rules of one interpreter, as native/walker.h's Plan reads them (absent: none). */
+export interface WalkPlan {
+  interp: number;
+  /** 0 none, 1 PyThreadState* at gilAddr, 2 _gil_runtime_state at gilAddr. */
+  gil: 0 | 1 | 2;
+  gilAddr?: number;
+  gilLocked?: number;
+  gilLastHolder?: number;
+  interpNext: number;
+  interpThreads: number;
+  tsSpan: number;
+  tsNext: number;
+  tsInterp: number;
+  tsThreadId: number;
+  tsNativeTid?: number;
+  pthreadTid?: number;
+  tsFrame: number;
+  /** 0 frame, 1 _PyCFrame, 2 current frame. */
+  via: 0 | 1 | 2;
+  cframeCurrent?: number;
+  tsChunk?: number;
+  tsTop?: number;
+  /** 0 PyFrameObject chain, 1 _PyInterpreterFrame chain. */
+  kind: 0 | 1;
+  frameSpan: number;
+  back: number;
+  code: number;
+  instr: number;
+  lastiUnit?: number;
+  owner?: number;
+  ownerGenerator?: number;
+  /** Bit n: frames owned by n are skipped. */
+  skipOwners?: number;
+  tagBits?: number;
+  maxThreads?: number;
+  maxFrames?: number;
+  maxInterps?: number;
+  maxStackCopy?: number;
 }
 
 const ROOT = path.join(__dirname, '..', '..', '..');

@@ -3,9 +3,15 @@
 // they would in a real process (EFAULT), and so do reads that cross an end.
 
 import type { Memory } from '../../src/sample/python/memory';
+import type { MemoryRegion } from '../../src/sample/memory';
 
 export class FakeMemory implements Memory {
-  private readonly regions: { addr: number; bytes: Buffer }[] = [];
+  private readonly regions: MemoryRegion[] = [];
+
+  /** The native walker reads the placed buffers themselves, so later writes are seen. */
+  get source(): readonly MemoryRegion[] {
+    return this.regions;
+  }
 
   /** Places bytes at addr (the buffer is shared, not copied). */
   put(addr: number, bytes: Buffer): this {

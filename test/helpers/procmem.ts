@@ -13,6 +13,11 @@ export class ProcMemory implements Memory {
     this.fd = fs.openSync(`/proc/${pid}/mem`, 'r');
   }
 
+  /** The native walker reads the same process with process_vm_readv. */
+  get source(): number {
+    return this.pid;
+  }
+
   read(addr: number, len: number): Buffer {
     this.reads++;
     const b = Buffer.allocUnsafe(len);

@@ -8,14 +8,13 @@ import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-of
 import { layoutFor, type Layout } from './layouts';
 import { findImage, findVersion, imageAddr, locateInterp, readProcess, runtimeAddr, validates, type Image } from './locate';
 import { isPtr, ptr, type Memory } from './memory';
-import { PrefetchMemory } from './prefetch';
-import { captureRest, captureThreads, type Interpreter, type RawThread } from './threads';
-import { nativeTidReader, TaskIds } from './tid';
+import type { Interpreter, RawThread } from './threads';
+import { TaskIds, ThreadIdMap } from './tid';
 import { versionText, type PyVersion } from './version';
-import { FRAME_STRIDE } from './walk';
+import { FRAME_STRIDE, StackWalker } from './walk';
 
 export type { Memory } from './memory';
-export type { RawThread, Interpreter } from './threads';
+export type { RawThread, Interpreter, ThreadIds } from './threads';
 export type { Frame } from './codecache';
 
 export interface OpenOptions {
@@ -48,6 +47,8 @@ export interface PythonProcess {
   captureRest(raws: RawThread[]): void;
   /** Phase 2: decodes one thread (completing its capture first if captureRest was not called). */
   resolve(raw: RawThread): ThreadStack;
+  /** The reads (system calls) the last capture made. */
+  captureReads(): number;
 }
 
 export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): PythonProcess {
@@ -58,13 +59,11 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   if (!found) throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
   const { layout, fromDebug } = chooseLayout(pid, img.path, found.version, debugHead(mem, img, found.version));
   const codeType = imageAddr(img, 'PyCode_Type');
-  const tasks = new TaskIds(pid);
-  const tids = nativeTidReader(mem, layout, tasks);
-  const base: Omit<Interpreter, 'interp'> = { mem, layout, nativeTid: tids.read };
-  // Candidates are checked without thread-id lookups, which would learn from a false candidate.
-  const accept = (interp: number): boolean => validates({ ...base, interp, nativeTid: () => undefined }, codeType);
+  const tids = new ThreadIdMap(mem, new TaskIds(pid));
+  // Candidates are checked without thread ids, which would learn from a false candidate.
+  const accept = (interp: number): boolean => validates({ mem, layout, interp }, codeType);
   const at = locateInterp(pid, mem, img, files, layout, opts.locate ?? 'auto', accept);
-  const ip: Interpreter = { ...base, interp: at.interp };
+  const ip: Interpreter = { mem, layout, interp: at.interp, tids };
   const runtime = at.runtime;
   if (layout.gil === 'tstate-current-symbol') ip.tstateCurrentAddr = imageAddr(img, '_PyThreadState_Current');
   else if (layout.gil === 'runtime-tstate-current' && runtime !== undefined && layout.runtime?.tstateCurrent !== undefined) {
@@ -78,10 +77,12 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
     }
   }
   // ≤3.10: learn where struct pthread keeps the tid from all threads at once.
-  try {
-    tids.prime(captureThreads({ ...ip, nativeTid: () => undefined }).map((t) => t.threadId).filter((id) => id !== 0));
-  } catch {
-    // the first capture finds it instead
+  if (layout.tstate.nativeThreadId === undefined) {
+    try {
+      tids.learn(new StackWalker({ ...ip, tids: undefined }).capture().map((t) => t.threadId).filter((id) => id !== 0));
+    } catch {
+      // the first capture tries again
+    }
   }
   return {
     version: versionText(found.version),
@@ -93,22 +94,21 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 }
 
 /** capture() and resolve() over an interpreter whose layout and address are known. */
-export function pythonReader(ip: Interpreter, codeType?: number): Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve'> {
+export function pythonReader(ip: Interpreter, codeType?: number):
+  Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve' | 'captureReads'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
-  // Only the capture's reads go through the batch: they are the ones made while the target is stopped.
-  const ahead = new PrefetchMemory(ip.mem);
-  const stopped: Interpreter = { ...ip, mem: ahead };
+  const walker = new StackWalker(ip);
   return {
     capture: (running) => {
       cache.newSample();
-      ahead.begin();
-      return captureThreads(stopped, running);
+      return walker.capture(running);
     },
-    captureRest: (raws) => captureRest(ip, raws),
+    captureRest: (raws) => walker.captureRest(raws),
     resolve: (raw) => {
-      if (raw.pending) captureRest(ip, [raw]);
+      if (raw.pending) walker.captureRest([raw]);
       return resolveThread(cache, raw);
     },
+    captureReads: () => walker.reads,
   };
 }
 

@@ -9,8 +9,8 @@ import { loadBias, parseMaps, writableOf, type MapEntry } from './maps';
 import type { Layout } from './layouts';
 import { isPtr, ptr, type Memory } from './memory';
 import { scanForInterp } from './scan';
-import { captureThreads, type Interpreter, type RawThread } from './threads';
-import { FRAME_STRIDE } from './walk';
+import type { Interpreter, RawThread } from './threads';
+import { FRAME_STRIDE, StackWalker } from './walk';
 import { findText, fromFileName, fromHex, fromText, type PyVersion } from './version';
 import { COOKIE } from './debug-offsets';
 
@@ -200,7 +200,7 @@ export function locateInterp(pid: number, mem: Memory, img: Image, files: Proces
 export function validates(ip: Interpreter, codeType: number | undefined): boolean {
   let threads: RawThread[];
   try {
-    threads = captureThreads(ip);
+    threads = new StackWalker(ip).capture();
   } catch {
     return false;
   }

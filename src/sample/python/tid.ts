@@ -7,9 +7,8 @@
 // reuses cached thread stacks, so a pthread_t can come back with a new TID.
 
 import * as fs from 'node:fs';
-import type { Layout } from './layouts';
 import type { Memory } from './memory';
-import type { Interpreter } from './threads';
+import type { ThreadIds } from './threads';
 
 /** How far into struct pthread the tid is looked for (glibc 2.36 has it at 0x2d0). */
 const PTHREAD_SCAN = 1024;
@@ -18,7 +17,7 @@ const PTHREAD_SCAN = 1024;
  *  are the same and nothing is read per capture; inside one, /proc/PID/task/TID/status's NSpid
  *  gives the pairs, re-read (at most every 10 ms) when an unknown TID shows up. */
 export class TaskIds {
-  private inner = new Map<number, number>();
+  private byInner = new Map<number, number>();
   private stamp = 0;
   /** Whether the target lives in a PID namespace below ours. */
   readonly nested: boolean;
@@ -37,7 +36,7 @@ export class TaskIds {
       const ids = nsPids(`${this.proc}/${this.pid}/task/${tid}/status`);
       map.set(ids?.[ids.length - 1] ?? tid, tid);
     }
-    this.inner = map;
+    this.byInner = map;
   }
 
   private tasks(): number[] {
@@ -51,17 +50,27 @@ export class TaskIds {
   /** Our TID for a TID seen inside the target; undefined if it is not (or no longer) a task. */
   outer(innerTid: number): number | undefined {
     if (!this.nested) return innerTid > 0 ? innerTid : undefined;
-    const o = this.inner.get(innerTid);
+    const o = this.byInner.get(innerTid);
     if (o !== undefined) return o;
     this.refresh();
-    return this.inner.get(innerTid);
+    return this.byInner.get(innerTid);
+  }
+
+  /** The TID inside the target for one of ours; undefined if it is not (or no longer) a task. */
+  inner(outerTid: number): number | undefined {
+    if (!this.nested) return outerTid > 0 ? outerTid : undefined;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [i, o] of this.byInner) if (o === outerTid) return i;
+      if (pass === 0) this.refresh();
+    }
+    return undefined;
   }
 
   /** The live TIDs as the target sees them. */
   innerIds(): Set<number> {
     if (!this.nested) return new Set(this.tasks());
     this.refresh();
-    return new Set(this.inner.keys());
+    return new Set(this.byInner.keys());
   }
 }
 
@@ -103,29 +112,26 @@ export function findTidOffset(mem: Memory, threadIds: number[], live: Set<number
   return undefined;
 }
 
-/** The OS thread id reader for a layout: native_thread_id (3.11+) or struct pthread's tid. */
-export function nativeTidReader(mem: Memory, l: Layout, tasks: TaskIds):
-  { read: Interpreter['nativeTid']; prime(ids: number[]): void } {
-  const field = l.tstate.nativeThreadId;
-  if (field !== undefined) {
-    return {
-      read: (ts) => tasks.outer(Number(ts.readBigInt64LE(field))),
-      prime: () => undefined,
-    };
+/** The target's thread ids: 3.11+ keep native_thread_id in the thread state (the walker reads it);
+ *  before, the walker reads struct pthread's tid at the offset learned here. */
+export class ThreadIdMap implements ThreadIds {
+  private offset: number | undefined;
+
+  constructor(private readonly mem: Memory, private readonly tasks: TaskIds) {}
+
+  get pthreadOffset(): number | undefined {
+    return this.offset;
   }
-  let offset: number | undefined;
-  return {
-    prime(ids) {
-      if (ids.length) offset = findTidOffset(mem, ids, tasks.innerIds());
-    },
-    read(_ts, threadId, via) {
-      if (threadId === 0) return undefined;
-      try {
-        offset ??= findTidOffset(mem, [threadId], tasks.innerIds());
-        return offset === undefined ? undefined : tasks.outer(via.read(threadId + offset, 4).readInt32LE(0));
-      } catch {
-        return undefined;
-      }
-    },
-  };
+
+  learn(threadIds: number[]): void {
+    if (this.offset === undefined && threadIds.length) this.offset = findTidOffset(this.mem, threadIds, this.tasks.innerIds());
+  }
+
+  outer(inner: number): number | undefined {
+    return this.tasks.outer(inner);
+  }
+
+  inner(outer: number): number | undefined {
+    return this.tasks.inner(outer);
+  }
 }

@@ -1,101 +1,190 @@
-// Frame chains, copied cheaply while the target is stopped: per frame only the
-// code object's address and the instruction position, decoded later by resolve().
-// Every chain is bounded and checked for cycles; a broken chain is truncated at
-// the last good frame and the reason returned.
+// The capture: thread lists and frame chains, copied while the target is
+// stopped by the native walker (native/walker.cc) in one call, with no
+// JavaScript between the reads. This module gives the walker its plan (the
+// layout's offsets, the GIL's place, the bounds) and turns its flat output
+// into RawThreads: per frame only the code object's address and the
+// instruction position, decoded later by resolve().
 
+import { native, type WalkerHandle, type WalkPlan } from '../native';
 import type { InterpreterFrame, Layout, ObjectFrame } from './layouts';
-import { frameSpan } from './layouts';
-import { isPtr, ptr, type Memory } from './memory';
+import { frameSpan, tstateSpan } from './layouts';
+import type { Interpreter, RawThread } from './threads';
 
+export const MAX_THREADS = 4096;
 export const MAX_FRAMES = 4096;
+/** Sub-interpreters followed at most. */
+const MAX_INTERPRETERS = 64;
+/** At most this much of a data-stack chunk is copied (its innermost end). */
+const MAX_STACK_COPY = 256 * 1024;
 
 /** Raw frames are stored flat, three numbers per frame: code address, instruction, flags. */
 export const FRAME_STRIDE = 3;
 /** Flag: the frame belongs to a generator or coroutine (exempt from the incomplete-frame rule). */
 export const FLAG_GENERATOR = 1;
 
-/** A local copy of the thread's current data-stack chunk (3.11+), where its frames live. */
-export interface StackCopy { start: number; bytes: Buffer }
+// The walker's output (native/walker.h): a header, then per thread a record and its frames.
+const HEADER = 2;
+const THREAD_FIELDS = 7;
+const HOLDS_GIL = 1;
+const PENDING = 2;
+const UNREADABLE = -1;
+const OUTPUT_FULL = -2;
+/** The output array starts this long and doubles when a capture does not fit, up to the largest. */
+const FIRST_OUTPUT = 1 << 16;
+const LARGEST_OUTPUT = 1 << 24;
 
-/** Appends the frames starting at `first` to `out`; returns why the chain was cut, if it was. */
-export function walkFrames(mem: Memory, l: Layout, first: number, out: number[], copy?: StackCopy): string | undefined {
-  return l.frame.kind === 'object'
-    ? walkObjects(mem, l.frame, frameSpan(l), first, out)
-    : walkInterpreter(mem, l.frame, frameSpan(l), first, out, copy);
+export function planFor(ip: Interpreter): WalkPlan {
+  const l = ip.layout;
+  const t = l.tstate;
+  const gil = l.gil === 'interp-gil'
+    ? { gil: ip.gilAddr === undefined ? 0 : 2, gilAddr: ip.gilAddr, gilLocked: l.gilState.locked, gilLastHolder: l.gilState.lastHolder }
+    : { gil: ip.tstateCurrentAddr === undefined ? 0 : 1, gilAddr: ip.tstateCurrentAddr };
+  return {
+    interp: ip.interp,
+    ...(gil as Pick<WalkPlan, 'gil' | 'gilAddr' | 'gilLocked' | 'gilLastHolder'>),
+    interpNext: l.interp.next,
+    interpThreads: l.interp.threadsHead,
+    tsSpan: tstateSpan(l),
+    tsNext: t.next,
+    tsInterp: t.interp,
+    tsThreadId: t.threadId,
+    tsNativeTid: t.nativeThreadId,
+    pthreadTid: t.nativeThreadId === undefined ? ip.tids?.pthreadOffset : undefined,
+    tsFrame: t.frame,
+    via: t.frameVia === 'frame' ? 0 : t.frameVia === 'cframe' ? 1 : 2,
+    cframeCurrent: l.cframeCurrent,
+    tsChunk: t.datastackChunk,
+    tsTop: t.datastackTop,
+    ...framePlan(l.frame),
+    frameSpan: frameSpan(l),
+    maxThreads: MAX_THREADS,
+    maxFrames: MAX_FRAMES,
+    maxInterps: MAX_INTERPRETERS,
+    maxStackCopy: MAX_STACK_COPY,
+  };
 }
 
-const PAGE = 4096;
-
-/** ≤3.10: PyFrameObject → f_back. Frame objects are separate heap objects, but consecutive
- *  calls' frames are often allocated side by side, so whole pages are read (a page is mapped
- *  entirely or not at all) and frames on an already-read page cost nothing. */
-function walkObjects(mem: Memory, f: ObjectFrame, span: number, first: number, out: number[]): string | undefined {
-  const seen = new Set<number>();
-  const pages = new Map<number, Buffer>();
-  for (let addr = first, n = 0; addr !== 0; n++) {
-    if (n >= MAX_FRAMES) return `more than ${MAX_FRAMES} frames (truncated)`;
-    if (!isPtr(addr)) return `bad frame pointer 0x${addr.toString(16)}`;
-    if (seen.has(addr)) return 'frame chain loops';
-    seen.add(addr);
-    const page = addr - (addr % PAGE);
-    let b: Buffer | undefined;
-    let o = 0;
-    if (addr + span <= page + PAGE) {
-      b = pages.get(page);
-      if (!b) {
-        try {
-          b = mem.read(page, PAGE);
-          pages.set(page, b);
-        } catch {
-          b = undefined; // fall back to the frame alone
-        }
-      }
-      o = addr - page;
-    }
-    if (!b) {
-      try {
-        b = mem.read(addr, span);
-        o = 0;
-      } catch {
-        return `frame at 0x${addr.toString(16)} unreadable`;
-      }
-    }
-    out.push(ptr(b, o + f.code), b.readInt32LE(o + f.lasti) * f.lastiUnit, 0);
-    addr = ptr(b, o + f.back);
-  }
-  return undefined;
+function framePlan(f: ObjectFrame | InterpreterFrame): Pick<WalkPlan, 'kind' | 'back' | 'code' | 'instr' | 'lastiUnit' |
+  'owner' | 'ownerGenerator' | 'skipOwners' | 'tagBits'> {
+  if (f.kind === 'object') return { kind: 0, back: f.back, code: f.code, instr: f.lasti, lastiUnit: f.lastiUnit };
+  return {
+    kind: 1, back: f.previous, code: f.code, instr: f.instr, owner: f.owner, ownerGenerator: f.ownerGenerator,
+    skipOwners: f.skipOwners.reduce((bits, o) => (o >= 0 && o < 32 ? bits | (1 << o) : bits), 0), tagBits: f.tagBits,
+  };
 }
 
-/** 3.11+: _PyInterpreterFrame → previous, reading from the stack copy where possible. */
-function walkInterpreter(mem: Memory, f: InterpreterFrame, span: number, first: number, out: number[],
-  copy?: StackCopy): string | undefined {
-  const seen = new Set<number>();
-  const tagMod = 2 ** f.tagBits;
-  for (let addr = first, n = 0; addr !== 0; n++) {
-    if (n >= MAX_FRAMES) return `more than ${MAX_FRAMES} frames (truncated)`;
-    if (!isPtr(addr)) return `bad frame pointer 0x${addr.toString(16)}`;
-    if (seen.has(addr)) return 'frame chain loops';
-    seen.add(addr);
-    let b: Buffer;
-    let o: number;
-    if (copy && addr >= copy.start && addr + span <= copy.start + copy.bytes.length) {
-      b = copy.bytes;
-      o = addr - copy.start;
-    } else {
-      try {
-        b = mem.read(addr, span);
-      } catch {
-        return `frame at 0x${addr.toString(16)} unreadable`;
-      }
-      o = 0;
-    }
-    const owner = b[o + f.owner]!;
-    if (!f.skipOwners.includes(owner)) {
-      let code = ptr(b, o + f.code);
-      if (tagMod > 1) code -= code % tagMod;
-      out.push(code, ptr(b, o + f.instr), owner === f.ownerGenerator ? FLAG_GENERATOR : 0);
-    }
-    addr = ptr(b, o + f.previous);
+/** Why a chain was cut, from the walker's error name and the address it gives. */
+function message(name: string, at: number): string {
+  const hex = `0x${at.toString(16)}`;
+  switch (name) {
+    case 'too-many-threads': return `more than ${MAX_THREADS} threads`;
+    case 'bad-thread-pointer': return `bad thread state pointer ${hex}`;
+    case 'thread-list-loops': return 'thread list loops';
+    case 'thread-unreadable': return `thread state at ${hex} unreadable`;
+    case 'other-interpreter': return 'thread list corrupt (thread of another interpreter)';
+    case 'too-many-frames': return `more than ${MAX_FRAMES} frames (truncated)`;
+    case 'bad-frame-pointer': return `bad frame pointer ${hex}`;
+    case 'frame-chain-loops': return 'frame chain loops';
+    case 'frame-unreadable': return `frame at ${hex} unreadable`;
+    case 'bad-cframe-pointer': return `bad cframe pointer ${hex}`;
+    case 'cframe-unreadable': return 'cframe unreadable';
+    default: return `stack walk failed (${name})`;
   }
-  return undefined;
+}
+
+/** The walker for one interpreter; one per process, reused for every sample. */
+export class StackWalker {
+  private readonly addon = native();
+  private handle: WalkerHandle;
+  private plannedOffset: number | undefined;
+  private out = new Float64Array(FIRST_OUTPUT);
+  /** System calls made by the last capture (for tests and statistics). */
+  reads = 0;
+
+  constructor(private readonly ip: Interpreter) {
+    this.plannedOffset = ip.tids?.pthreadOffset;
+    this.handle = this.addon.walker(planFor(ip));
+  }
+
+  /** Every thread's stack. Given `running` (our OS thread ids), only the frames of those threads
+   *  and of threads whose id is unknown are copied; the others are left pending for captureRest().
+   *  Throws only when the first interpreter's thread list cannot be read. */
+  capture(running?: ReadonlySet<number>): RawThread[] {
+    const tids = this.ip.tids;
+    if (tids && tids.pthreadOffset !== this.plannedOffset) {
+      this.plannedOffset = tids.pthreadOffset;
+      this.handle = this.addon.walker(planFor(this.ip));
+    }
+    let inner: Int32Array | null = null;
+    if (running) {
+      inner = new Int32Array(running.size);
+      let i = 0;
+      for (const tid of running) inner[i++] = tids?.inner(tid) ?? 0;
+    }
+    const n = this.fill((out) => this.addon.walk(this.handle, this.ip.mem.source, inner, out));
+    if (n === UNREADABLE) throw new Error(`the interpreter's thread list at 0x${this.ip.interp.toString(16)} cannot be read`);
+    const raws = this.parse(n);
+    if (tids && this.ip.layout.tstate.nativeThreadId === undefined && tids.pthreadOffset === undefined) {
+      tids.learn(raws.map((r) => r.threadId).filter((id) => id !== 0));
+    }
+    // A thread whose id has no counterpart outside its PID namespace cannot be told running: copy it now.
+    const unknown = raws.filter((r) => r.pending && r.nativeTid === undefined);
+    if (unknown.length) this.captureRest(unknown);
+    return raws;
+  }
+
+  /** Copies the frames of the threads capture() left pending: a thread asleep in the kernel
+   *  cannot change its Python stack without waking and taking the GIL, so this may run after
+   *  the running threads are resumed. Never throws. */
+  captureRest(raws: RawThread[]): void {
+    const pending = raws.filter((r) => r.pending);
+    if (pending.length === 0) return;
+    const tstates = Float64Array.from(pending, (r) => r.tstate);
+    const n = this.fill((out) => this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, out));
+    const walked = n < 0 ? [] : this.parse(n);
+    pending.forEach((raw, i) => {
+      delete raw.pending;
+      const w = walked[i];
+      raw.frames = w ? w.frames : new Float64Array(0);
+      if (!w) raw.error ??= 'stacks too large to copy';
+      else if (w.error) raw.error ??= w.error;
+    });
+  }
+
+  /** Runs a walk into the output array, growing it while the walk does not fit. */
+  private fill(walk: (out: Float64Array) => number): number {
+    for (;;) {
+      const n = walk(this.out);
+      if (n !== OUTPUT_FULL || this.out.length >= LARGEST_OUTPUT) return n;
+      this.out = new Float64Array(this.out.length * 2);
+    }
+  }
+
+  private parse(n: number): RawThread[] {
+    const o = this.out;
+    const errors = this.addon.walkErrors;
+    const tids = this.ip.tids;
+    const raws: RawThread[] = [];
+    if (n < HEADER) return raws;
+    this.reads = o[1]!;
+    for (let at = HEADER, k = 0; k < o[0]! && at + THREAD_FIELDS <= n; k++) {
+      const flags = o[at + 3]!;
+      const error = o[at + 4]!;
+      const frames = o[at + 6]! * FRAME_STRIDE;
+      const start = at + THREAD_FIELDS;
+      const raw: RawThread = {
+        threadId: o[at + 1]!,
+        holdsGil: (flags & HOLDS_GIL) !== 0,
+        tstate: o[at]!,
+        frames: o.slice(start, start + frames),
+      };
+      const tid = o[at + 2]! > 0 ? tids?.outer(o[at + 2]!) : undefined;
+      if (tid !== undefined) raw.nativeTid = tid;
+      if (flags & PENDING) raw.pending = true;
+      if (error !== 0) raw.error = message(errors[error] ?? String(error), o[at + 5]!);
+      raws.push(raw);
+      at = start + frames;
+    }
+    return raws;
+  }
 }
