@@ -119,15 +119,16 @@ struct Walker::Out {
   }
 };
 
-Walker::Seen::Seen(size_t bound) {
-  size_t size = 16;
-  while (size < 2 * bound) size <<= 1;
-  keys_.assign(size, 0);
-  gens_.assign(size, 0);
-  mask_ = size - 1;
-}
+Walker::Seen::Seen(size_t bound) : bound_(bound) {}
 
 bool Walker::Seen::insert(uint64_t addr) noexcept {
+  if (keys_.empty()) {  // made at first use: the interpreter scan makes walkers it never uses much
+    size_t size = 16;
+    while (size < 2 * bound_) size <<= 1;
+    keys_.assign(size, 0);
+    gens_.assign(size, 0);
+    mask_ = size - 1;
+  }
   if (gen_ == 0) {  // the generation wrapped: forget every entry for real, once
     std::fill(gens_.begin(), gens_.end(), 0);
     gen_ = 1;
@@ -151,8 +152,7 @@ Walker::Walker(const Plan& plan)
       seen_threads_(static_cast<size_t>(std::max<int64_t>(plan.max_threads, 1)) + 1),
       seen_frames_(static_cast<size_t>(std::max<int64_t>(plan.max_frames, 1)) + 1),
       ts_(static_cast<size_t>(plan.ts_span)),
-      frame_(static_cast<size_t>(plan.frame_span)),
-      pages_(kMaxPages * kPage) {}
+      frame_(static_cast<size_t>(plan.frame_span)) {}
 
 uint64_t Walker::gil_holder(Reader& mem) noexcept {
   const Plan& p = plan_;
@@ -299,8 +299,9 @@ const char* Walker::frame_at(Reader& mem, uint64_t addr) noexcept {
   if (addr + frame_.size() <= page + kPage) {
     auto it = std::find(page_addrs_.begin(), page_addrs_.end(), page);
     size_t slot = static_cast<size_t>(it - page_addrs_.begin());
-    if (it == page_addrs_.end() && slot < kMaxPages && mem.read(page, pages_.data() + slot * kPage, kPage)) {
-      page_addrs_.push_back(page);
+    if (it == page_addrs_.end() && slot < kMaxPages) {
+      if (pages_.size() < (slot + 1) * kPage) pages_.resize((slot + 1) * kPage);
+      if (mem.read(page, pages_.data() + slot * kPage, kPage)) page_addrs_.push_back(page);
     }
     if (slot < page_addrs_.size()) return pages_.data() + slot * kPage + (addr - page);
   }

@@ -155,10 +155,11 @@ class Walker {
     bool insert(uint64_t addr) noexcept;
 
    private:
+    size_t bound_;
     std::vector<uint64_t> keys_;
     std::vector<uint32_t> gens_;
     uint32_t gen_ = 1;
-    size_t mask_;
+    size_t mask_ = 0;
   };
 
   Plan plan_;

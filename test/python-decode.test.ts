@@ -15,7 +15,8 @@ import { scanForInterp } from '../src/sample/python/scan';
 import { MAX_STRING, readString } from '../src/sample/python/strings';
 import { findTidOffset } from '../src/sample/python/tid';
 import { findText, fromFileName, fromHex, fromText } from '../src/sample/python/version';
-import { MAX_FRAMES, StackWalker } from '../src/sample/python/walk';
+import { native } from '../src/sample/native';
+import { MAX_FRAMES, planFor, StackWalker } from '../src/sample/python/walk';
 import { FakeMemory } from './helpers/fake-memory';
 import { findInterpreters } from './helpers/interpreters';
 
@@ -373,4 +374,39 @@ test('≤3.10 frames sharing a page cost one read; a frame across a page end is 
   t.deepEqual(Array.from(raw.frames), at.flatMap((_, i) => [CODE + i, i * 2, 0]));
   // the interpreter, the thread state, the first page, the frame across its end, the second page
   t.is(walker.reads, 5);
+});
+
+// ---- the native walker's batch and plan -------------------------------------------------------
+
+const codesOf = (frames: Float64Array): number[] => Array.from(frames).filter((_, i) => i % 3 === 0);
+
+test('a capture reads the places of the one before again, and sees what changed in between', (t) => {
+  const mem = image310([1, 2, null]);
+  const walker = new StackWalker({ mem, layout: L310, interp: INTERP });
+  t.deepEqual(codesOf(walker.capture()[0]!.frames), [CODE, CODE, CODE]);
+  const other = Buffer.alloc(8);
+  other.writeBigUInt64LE(BigInt(CODE + 8));
+  mem.write(FRAMES + 128 + (L310.frame as { code: number }).code, other); // the middle frame now runs other code
+  t.deepEqual(codesOf(walker.capture()[0]!.frames), [CODE, CODE + 8, CODE]);
+});
+
+test('a place that can no longer be read is left out of the batch, and the rest is still served', (t) => {
+  const mem = image310([1, 2, null]);
+  const walker = new StackWalker({ mem, layout: L310, interp: INTERP });
+  t.is(walker.capture()[0]!.frames.length, 9);
+  // The frames' memory shrinks to the first two frames: the third, read last time, is gone.
+  const frames = Buffer.from(mem.read(FRAMES, 256));
+  mem.remove(FRAMES);
+  mem.put(FRAMES, frames);
+  const raw = walker.capture()[0]!;
+  t.is(raw.frames.length, 6);
+  t.is(raw.error, `frame at 0x${(FRAMES + 256).toString(16)} unreadable`);
+});
+
+test('the native walker refuses a plan whose offsets fall outside the bytes it copies', (t) => {
+  const plan = planFor({ mem: new FakeMemory(), layout: L310, interp: INTERP });
+  t.notThrows(() => native().walker(plan));
+  t.throws(() => native().walker({ ...plan, tsFrame: plan.tsSpan }), { message: /outside its struct's span/ });
+  t.throws(() => native().walker({ ...plan, code: plan.frameSpan - 4 }), { message: /outside its struct's span/ });
+  t.throws(() => native().walker({ ...plan, interp: 'x' as never }), { message: /plan\.interp must be a number/ });
 });

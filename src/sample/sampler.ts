@@ -8,9 +8,12 @@ import { isAlive, listThreads, readText, statState, ThreadTable } from './procfs
 
 /** The part of the Python side's process the sampler uses (see python/index.ts). */
 export interface StackSource<R extends RawStackThread = RawStackThread> {
-  /** Copies the stacks of the threads in `running` (OS ids) and of those whose id is unknown;
-   *  the rest are copied by captureRest() (every stack when `running` is not given). */
-  capture(running?: ReadonlySet<number>): R[];
+  /** Copies the stacks of the threads in `running` (OS ids) and of those whose id is unknown,
+   *  allocating nothing (it runs while they are stopped); the rest are copied by captureRest()
+   *  (every stack when `running` is not given). */
+  copy(running?: ReadonlySet<number>): void;
+  /** The threads of the last copy(); throws if it failed as a whole. */
+  collect(): R[];
   captureRest(raws: R[]): void;
   resolve(raw: R): ThreadStack;
 }
@@ -109,17 +112,18 @@ export class Sampler {
     // do not lengthen the stop.
     const running = this.opts.nonblocking ? [] : tids.filter((tid) => states.get(tid) === 'R');
     const runningSet = new Set(running);
-    let raws: ReturnType<StackSource['capture']> | undefined;
+    let raws: ReturnType<StackSource['collect']>;
     let stoppedUs = 0;
     try {
-      // The copy is made while the threads are stopped, the decoding after (see python/index.ts).
+      // The copy is made while the threads are stopped, everything else after (see python/index.ts).
       if (running.length) {
-        const held = this.whileStopped(running, () => this.source.capture(runningSet));
+        const held = this.whileStopped(running, () => this.source.copy(runningSet));
         stoppedUs += held.us;
         if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };
-        raws = held.value;
+      } else {
+        this.source.copy(this.opts.nonblocking ? undefined : runningSet);
       }
-      raws ??= this.source.capture(this.opts.nonblocking ? undefined : runningSet);
+      raws = this.source.collect();
       this.source.captureRest(raws);
     } catch (err) {
       if (err instanceof StopRefused) throw err;

@@ -26,6 +26,13 @@ export class FakeMemory implements Memory {
     return b;
   }
 
+  /** Takes away the region placed at addr (the target unmapping memory). */
+  remove(addr: number): void {
+    const i = this.regions.findIndex((r) => r.addr === addr);
+    if (i < 0) throw new Error(`no region at 0x${addr.toString(16)}`);
+    this.regions.splice(i, 1);
+  }
+
   /** Overwrites bytes inside a placed region (the target changing its memory). */
   write(addr: number, bytes: Buffer): void {
     const r = this.regions.find((x) => addr >= x.addr && addr + bytes.length <= x.addr + x.bytes.length);

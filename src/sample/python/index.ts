@@ -1,6 +1,7 @@
 // openPython: find and check the interpreter of a live process, then sample it
-// in two phases: capture() while the target is stopped (addresses only) and
-// resolve() after it is resumed (strings and line numbers, through a cache).
+// in two phases: copy() while the target is stopped (addresses only) and
+// collect() and resolve() after it is resumed (strings and line numbers,
+// through a cache).
 
 import { ToolError } from '../../tool';
 import { CodeCache, type Frame } from './codecache';
@@ -40,10 +41,15 @@ export interface PythonProcess {
   readonly foundBy: string;
   /** The layout in use (from the table, or from the target's _Py_DebugOffsets). */
   readonly layout: Layout;
-  /** Phase 1, while the running threads are stopped. Given `running` (their OS thread ids), the
-   *  frames of the other threads are left for captureRest(); without it every stack is copied. */
+  /** Phase 1, while the running threads are stopped: copies the stacks (addresses only), with no
+   *  allocation. Given `running` (their OS thread ids), the frames of the other threads are left
+   *  for captureRest(); without it every stack is copied. */
+  copy(running?: ReadonlySet<number>): void;
+  /** Right after: the threads the last copy() found. Throws when the thread list was unreadable. */
+  collect(): RawThread[];
+  /** copy() and collect() in one. */
   capture(running?: ReadonlySet<number>): RawThread[];
-  /** Phase 1b, right after the resume: copies the stacks capture() left for later. */
+  /** Phase 1b, right after the resume: copies the stacks copy() left for later. */
   captureRest(raws: RawThread[]): void;
   /** Phase 2: decodes one thread (completing its capture first if captureRest was not called). */
   resolve(raw: RawThread): ThreadStack;
@@ -95,10 +101,15 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
 
 /** capture() and resolve() over an interpreter whose layout and address are known. */
 export function pythonReader(ip: Interpreter, codeType?: number):
-  Pick<PythonProcess, 'capture' | 'captureRest' | 'resolve' | 'captureReads'> {
+  Pick<PythonProcess, 'copy' | 'collect' | 'capture' | 'captureRest' | 'resolve' | 'captureReads'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
   const walker = new StackWalker(ip);
   return {
+    copy: (running) => {
+      cache.newSample();
+      walker.copy(running);
+    },
+    collect: () => walker.collect(),
     capture: (running) => {
       cache.newSample();
       return walker.capture(running);

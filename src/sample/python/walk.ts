@@ -98,6 +98,10 @@ export class StackWalker {
   private handle: WalkerHandle;
   private plannedOffset: number | undefined;
   private out = new Float64Array(FIRST_OUTPUT);
+  /** What the last copy() returned: the doubles written to out, or UNREADABLE or OUTPUT_FULL. */
+  private copied = 0;
+  /** The running threads' ids for the walker, 0 past the last. */
+  private running = new Int32Array(64);
   /** System calls made by the last capture (for tests and statistics). */
   reads = 0;
 
@@ -106,30 +110,52 @@ export class StackWalker {
     this.handle = this.addon.walker(planFor(ip));
   }
 
-  /** Every thread's stack. Given `running` (our OS thread ids), only the frames of those threads
-   *  and of threads whose id is unknown are copied; the others are left pending for captureRest().
-   *  Throws only when the first interpreter's thread list cannot be read. */
+  /** Every thread's stack: copy() and collect() in one. */
   capture(running?: ReadonlySet<number>): RawThread[] {
+    this.copy(running);
+    return this.collect();
+  }
+
+  /** Copies every thread's stack, for collect() to turn into RawThreads. This is what runs while
+   *  the threads are stopped: one native call, and no allocation (so no garbage collection can
+   *  lengthen the stop) unless the output array must grow. Given `running` (our OS thread ids),
+   *  only the frames of those threads and of threads whose id is unknown are copied; the others
+   *  are left pending for captureRest(). */
+  copy(running?: ReadonlySet<number>): void {
     const tids = this.ip.tids;
     if (tids && tids.pthreadOffset !== this.plannedOffset) {
       this.plannedOffset = tids.pthreadOffset;
       this.handle = this.addon.walker(planFor(this.ip));
     }
-    let inner: Int32Array | null = null;
+    let ids: Int32Array | null = null;
     if (running) {
-      inner = new Int32Array(running.size);
+      if (this.running.length < running.size) this.running = new Int32Array(running.size * 2);
+      ids = this.running;
       let i = 0;
-      for (const tid of running) inner[i++] = tids?.inner(tid) ?? 0;
+      for (const tid of running) ids[i++] = tids?.inner(tid) ?? 0;
+      ids.fill(0, i); // 0 is no thread's id
     }
-    const n = this.fill((out) => this.addon.walk(this.handle, this.ip.mem.source, inner, out));
+    const source = this.ip.mem.source;
+    let n = this.addon.walk(this.handle, source, ids, this.out);
+    while (n === OUTPUT_FULL && this.out.length < LARGEST_OUTPUT) {
+      this.out = new Float64Array(this.out.length * 2);
+      n = this.addon.walk(this.handle, source, ids, this.out);
+    }
+    this.copied = n;
+  }
+
+  /** The threads the last copy() found. Throws when the first interpreter's thread list could not
+   *  be read. */
+  collect(): RawThread[] {
+    const n = this.copied;
+    this.copied = 0;
     if (n === UNREADABLE) throw new Error(`the interpreter's thread list at 0x${this.ip.interp.toString(16)} cannot be read`);
+    if (n === OUTPUT_FULL) throw new Error('the stacks are too large to copy');
     const raws = this.parse(n);
+    const tids = this.ip.tids;
     if (tids && this.ip.layout.tstate.nativeThreadId === undefined && tids.pthreadOffset === undefined) {
       tids.learn(raws.map((r) => r.threadId).filter((id) => id !== 0));
     }
-    // A thread whose id has no counterpart outside its PID namespace cannot be told running: copy it now.
-    const unknown = raws.filter((r) => r.pending && r.nativeTid === undefined);
-    if (unknown.length) this.captureRest(unknown);
     return raws;
   }
 
@@ -140,7 +166,11 @@ export class StackWalker {
     const pending = raws.filter((r) => r.pending);
     if (pending.length === 0) return;
     const tstates = Float64Array.from(pending, (r) => r.tstate);
-    const n = this.fill((out) => this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, out));
+    let n = this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, this.out);
+    while (n === OUTPUT_FULL && this.out.length < LARGEST_OUTPUT) {
+      this.out = new Float64Array(this.out.length * 2);
+      n = this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, this.out);
+    }
     const walked = n < 0 ? [] : this.parse(n);
     pending.forEach((raw, i) => {
       delete raw.pending;
@@ -149,15 +179,6 @@ export class StackWalker {
       if (!w) raw.error ??= 'stacks too large to copy';
       else if (w.error) raw.error ??= w.error;
     });
-  }
-
-  /** Runs a walk into the output array, growing it while the walk does not fit. */
-  private fill(walk: (out: Float64Array) => number): number {
-    for (;;) {
-      const n = walk(this.out);
-      if (n !== OUTPUT_FULL || this.out.length >= LARGEST_OUTPUT) return n;
-      this.out = new Float64Array(this.out.length * 2);
-    }
   }
 
   private parse(n: number): RawThread[] {
