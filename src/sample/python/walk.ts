@@ -102,7 +102,7 @@ export class StackWalker {
   private copied = 0;
   /** The running threads' ids for the walker, 0 past the last. */
   private running = new Int32Array(64);
-  /** System calls made by the last capture (for tests and statistics). */
+  /** System calls made by the last copy (for tests and statistics). */
   reads = 0;
 
   constructor(private readonly ip: Interpreter) {
@@ -135,13 +135,7 @@ export class StackWalker {
       for (const tid of running) ids[i++] = tids?.inner(tid) ?? 0;
       ids.fill(0, i); // 0 is no thread's id
     }
-    const source = this.ip.mem.source;
-    let n = this.addon.walk(this.handle, source, ids, this.out);
-    while (n === OUTPUT_FULL && this.out.length < LARGEST_OUTPUT) {
-      this.out = new Float64Array(this.out.length * 2);
-      n = this.addon.walk(this.handle, source, ids, this.out);
-    }
-    this.copied = n;
+    this.copied = this.walk(ids, null);
   }
 
   /** The threads the last copy() found. Throws when the first interpreter's thread list could not
@@ -151,6 +145,7 @@ export class StackWalker {
     this.copied = 0;
     if (n === UNREADABLE) throw new Error(`the interpreter's thread list at 0x${this.ip.interp.toString(16)} cannot be read`);
     if (n === OUTPUT_FULL) throw new Error('the stacks are too large to copy');
+    this.reads = this.out[1]!;
     const raws = this.parse(n);
     const tids = this.ip.tids;
     if (tids && this.ip.layout.tstate.nativeThreadId === undefined && tids.pthreadOffset === undefined) {
@@ -165,12 +160,7 @@ export class StackWalker {
   captureRest(raws: RawThread[]): void {
     const pending = raws.filter((r) => r.pending);
     if (pending.length === 0) return;
-    const tstates = Float64Array.from(pending, (r) => r.tstate);
-    let n = this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, this.out);
-    while (n === OUTPUT_FULL && this.out.length < LARGEST_OUTPUT) {
-      this.out = new Float64Array(this.out.length * 2);
-      n = this.addon.walkThreads(this.handle, this.ip.mem.source, tstates, this.out);
-    }
+    const n = this.walk(null, Float64Array.from(pending, (r) => r.tstate));
     const walked = n < 0 ? [] : this.parse(n);
     pending.forEach((raw, i) => {
       delete raw.pending;
@@ -181,13 +171,25 @@ export class StackWalker {
     });
   }
 
+  /** One native walk into the output array (of every thread, or of the given thread states),
+   *  made again with a larger array while it does not fit. */
+  private walk(running: Int32Array | null, tstates: Float64Array | null): number {
+    const source = this.ip.mem.source;
+    for (;;) {
+      const n = tstates
+        ? this.addon.walkThreads(this.handle, source, tstates, this.out)
+        : this.addon.walk(this.handle, source, running, this.out);
+      if (n !== OUTPUT_FULL || this.out.length >= LARGEST_OUTPUT) return n;
+      this.out = new Float64Array(this.out.length * 2);
+    }
+  }
+
   private parse(n: number): RawThread[] {
     const o = this.out;
     const errors = this.addon.walkErrors;
     const tids = this.ip.tids;
     const raws: RawThread[] = [];
     if (n < HEADER) return raws;
-    this.reads = o[1]!;
     for (let at = HEADER, k = 0; k < o[0]! && at + THREAD_FIELDS <= n; k++) {
       const flags = o[at + 3]!;
       const error = o[at + 4]!;
