@@ -99,20 +99,21 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   };
 }
 
-/** capture() and resolve() over an interpreter whose layout and address are known. */
+/** The sampling calls over an interpreter whose layout and address are known. */
 export function pythonReader(ip: Interpreter, codeType?: number):
   Pick<PythonProcess, 'copy' | 'collect' | 'capture' | 'captureRest' | 'resolve' | 'captureReads'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
   const walker = new StackWalker(ip);
+  const copy = (running?: ReadonlySet<number>): void => {
+    cache.newSample();
+    walker.copy(running);
+  };
   return {
-    copy: (running) => {
-      cache.newSample();
-      walker.copy(running);
-    },
+    copy,
     collect: () => walker.collect(),
     capture: (running) => {
-      cache.newSample();
-      return walker.capture(running);
+      copy(running);
+      return walker.collect();
     },
     captureRest: (raws) => walker.captureRest(raws),
     resolve: (raw) => {
