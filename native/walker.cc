@@ -111,6 +111,11 @@ struct Walker::Out {
   void set(size_t at, size_t field, double x) noexcept {
     if (at + field < n) d[at + field] = x;
   }
+  /** Why the thread record at `at` was cut, and where. */
+  void fail(size_t at, Error why, uint64_t where) noexcept {
+    set(at, 4, why);
+    set(at, 5, static_cast<double>(where));
+  }
   long finish(const Reader& mem) noexcept {
     if (full) return kOutputFull;
     d[0] = static_cast<double>(threads);
@@ -212,9 +217,7 @@ uint64_t Walker::thread(Reader& mem, uint64_t addr, uint64_t interp, uint64_t ho
                         size_t n_running, bool all, Out& out, bool& unreadable) noexcept {
   const Plan& p = plan_;
   auto broken = [&](Error why, uint64_t where) -> uint64_t {
-    size_t at = out.thread(addr, 0, -1, 0);
-    out.set(at, 4, why);
-    out.set(at, 5, static_cast<double>(where));
+    out.fail(out.thread(addr, 0, -1, 0), why, where);
     return 0;
   };
   if (static_cast<int64_t>(out.threads) >= p.max_threads) return broken(kTooManyThreads, 0);
@@ -243,14 +246,7 @@ uint64_t Walker::thread(Reader& mem, uint64_t addr, uint64_t interp, uint64_t ho
   double flags = (holder != 0 && holder == addr ? kHoldsGil : 0) + (pending ? kPending : 0);
   uint64_t next = u64(ts, p.ts_next);
   size_t at = out.thread(addr, thread_id, tid, flags);
-  if (!pending) {
-    size_t before = out.n;
-    uint64_t where = 0;
-    Error why = frames(mem, ts, out, where);
-    out.set(at, 4, why);
-    out.set(at, 5, static_cast<double>(where));
-    out.set(at, 6, static_cast<double>((out.n - before) / kFrameFields));
-  }
+  if (!pending) thread_frames(mem, ts, out, at);
   return next;
 }
 
@@ -259,21 +255,22 @@ long Walker::walk_threads(Reader& mem, const double* tstates, size_t n, double* 
   for (size_t i = 0; i < n; i++) {
     uint64_t addr = static_cast<uint64_t>(tstates[i]);
     if (!is_ptr(addr) || !mem.read(addr, ts_.data(), ts_.size())) {
-      size_t at = out.thread(addr, 0, -1, 0);
-      out.set(at, 4, kThreadUnreadable);
-      out.set(at, 5, static_cast<double>(addr));
+      out.fail(out.thread(addr, 0, -1, 0), kThreadUnreadable, addr);
       continue;
     }
     const char* ts = ts_.data();
-    size_t at = out.thread(addr, u64(ts, plan_.ts_thread_id), -1, 0);
-    size_t before = out.n;
-    uint64_t where = 0;
-    Error why = frames(mem, ts, out, where);
-    out.set(at, 4, why);
-    out.set(at, 5, static_cast<double>(where));
-    out.set(at, 6, static_cast<double>((out.n - before) / kFrameFields));
+    thread_frames(mem, ts, out, out.thread(addr, u64(ts, plan_.ts_thread_id), -1, 0));
   }
   return out.finish(mem);
+}
+
+// A thread's frames after its record (at `at`), with their count and why they end.
+void Walker::thread_frames(Reader& mem, const char* ts, Out& out, size_t at) noexcept {
+  size_t before = out.n;
+  uint64_t where = 0;
+  Error why = frames(mem, ts, out, where);
+  out.fail(at, why, where);
+  out.set(at, 6, static_cast<double>((out.n - before) / kFrameFields));
 }
 
 Error Walker::frames(Reader& mem, const char* ts, Out& out, uint64_t& where) noexcept {
@@ -308,30 +305,43 @@ const char* Walker::frame_at(Reader& mem, uint64_t addr) noexcept {
   return mem.read(addr, frame_.data(), frame_.size()) ? frame_.data() : nullptr;
 }
 
-// Up to 3.10: PyFrameObject -> f_back. Frame objects are separate heap objects,
-// read through the page cache of frame_at().
-Error Walker::object_frames(Reader& mem, uint64_t first, Out& out, uint64_t& where) noexcept {
-  const Plan& p = plan_;
+// One frame chain from `first`: bounded, checked, and cut at the first frame
+// seen twice. bytes(addr) gives a frame's bytes (nullptr: unreadable); step(b)
+// records the frame and returns the next one's address.
+template <class Bytes, class Step>
+Error Walker::chain(uint64_t first, Bytes bytes, Step step, uint64_t& where) noexcept {
   seen_frames_.reset();
   page_addrs_.clear();
   for (uint64_t addr = first, n = 0; addr != 0; n++) {
-    if (static_cast<int64_t>(n) >= p.max_frames) return kTooManyFrames;
+    if (static_cast<int64_t>(n) >= plan_.max_frames) return kTooManyFrames;
     if (!is_ptr(addr)) {
       where = addr;
       return kBadFramePointer;
     }
     if (!seen_frames_.insert(addr)) return kFrameChainLoops;
-    const char* b = frame_at(mem, addr);
+    const char* b = bytes(addr);
     if (!b) {
       where = addr;
       return kFrameUnreadable;
     }
-    out.push(static_cast<double>(u64(b, p.f_code)));
-    out.push(static_cast<double>(i32(b, p.f_instr)) * static_cast<double>(p.lasti_unit));
-    out.push(0);
-    addr = u64(b, p.f_back);
+    addr = step(b);
   }
   return kOk;
+}
+
+// Up to 3.10: PyFrameObject -> f_back. Frame objects are separate heap objects,
+// read through the page cache of frame_at().
+Error Walker::object_frames(Reader& mem, uint64_t first, Out& out, uint64_t& where) noexcept {
+  const Plan& p = plan_;
+  return chain(
+      first, [&](uint64_t addr) { return frame_at(mem, addr); },
+      [&](const char* b) {
+        out.push(static_cast<double>(u64(b, p.f_code)));
+        out.push(static_cast<double>(i32(b, p.f_instr)) * static_cast<double>(p.lasti_unit));
+        out.push(0);
+        return u64(b, p.f_back);
+      },
+      where);
 }
 
 // 3.11+: _PyInterpreterFrame -> previous. The frames live in the thread's
@@ -351,33 +361,26 @@ Error Walker::interpreter_frames(Reader& mem, uint64_t first, Out& out, uint64_t
       if (!mem.read(start, stack_.data(), len)) len = 0;  // one read per frame instead
     }
   }
-  seen_frames_.reset();
-  page_addrs_.clear();
   uint64_t span = static_cast<uint64_t>(p.frame_span);
   uint64_t untag = p.tag_bits > 0 ? ~((1ULL << p.tag_bits) - 1) : ~0ULL;
-  for (uint64_t addr = first, n = 0; addr != 0; n++) {
-    if (static_cast<int64_t>(n) >= p.max_frames) return kTooManyFrames;
-    if (!is_ptr(addr)) {
-      where = addr;
-      return kBadFramePointer;
-    }
-    if (!seen_frames_.insert(addr)) return kFrameChainLoops;
-    const char* b;
-    if (len && addr >= start && addr - start <= len && span <= len - (addr - start)) {
-      b = stack_.data() + (addr - start);
-    } else if (!(b = frame_at(mem, addr))) {
-      where = addr;
-      return kFrameUnreadable;
-    }
-    uint8_t owner = static_cast<uint8_t>(b[p.f_owner]);
-    if (!(owner < 32 && (p.skip_owners >> owner) & 1)) {
-      out.push(static_cast<double>(u64(b, p.f_code) & untag));
-      out.push(static_cast<double>(u64(b, p.f_instr)));
-      out.push(owner == p.owner_generator ? kGenerator : 0);
-    }
-    addr = u64(b, p.f_back);
-  }
-  return kOk;
+  return chain(
+      first,
+      [&](uint64_t addr) -> const char* {
+        if (len && addr >= start && addr - start <= len && span <= len - (addr - start)) {
+          return stack_.data() + (addr - start);
+        }
+        return frame_at(mem, addr);
+      },
+      [&](const char* b) {
+        uint8_t owner = static_cast<uint8_t>(b[p.f_owner]);
+        if (!(owner < 32 && (p.skip_owners >> owner) & 1)) {
+          out.push(static_cast<double>(u64(b, p.f_code) & untag));
+          out.push(static_cast<double>(u64(b, p.f_instr)));
+          out.push(owner == p.owner_generator ? kGenerator : 0);
+        }
+        return u64(b, p.f_back);
+      },
+      where);
 }
 
 }  // namespace walker

@@ -141,10 +141,13 @@ class Walker {
   uint64_t gil_holder(Reader& mem) noexcept;
   uint64_t thread(Reader& mem, uint64_t addr, uint64_t interp, uint64_t holder, const int32_t* running,
                   size_t n_running, bool all, Out& out, bool& unreadable) noexcept;
+  void thread_frames(Reader& mem, const char* ts, Out& out, size_t at) noexcept;
   Error frames(Reader& mem, const char* ts, Out& out, uint64_t& where) noexcept;
   Error object_frames(Reader& mem, uint64_t first, Out& out, uint64_t& where) noexcept;
   Error interpreter_frames(Reader& mem, uint64_t first, Out& out, uint64_t& where) noexcept;
   const char* frame_at(Reader& mem, uint64_t addr) noexcept;
+  template <class Bytes, class Step>
+  Error chain(uint64_t first, Bytes bytes, Step step, uint64_t& where) noexcept;
 
   /** Addresses seen in one chain, to cut loops at once (no clearing: entries carry a generation). */
   class Seen {
