@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { openPython } from '../src/sample/python';
 import { findInterpreters, isCoreVersion } from './helpers/interpreters';
-import { ProcMemory } from './helpers/procmem';
+import { ProcessMemory } from '../src/sample/memory';
 
 const churn = path.join(__dirname, '../../test/fixtures/python/churn.py');
 /** One interpreter per line-table / frame family keeps this file quick. */
@@ -25,8 +25,7 @@ for (const py of pythons) {
     const child = spawn(py.path, [churn], { stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => child.kill('SIGKILL'));
     await new Promise((r) => child.stdout.once('data', r));
-    const mem = new ProcMemory(child.pid!);
-    t.teardown(() => mem.close());
+    const mem = new ProcessMemory(child.pid!);
     const p = openPython(child.pid!, mem);
     let captures = 0;
     let threads = 0;

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ProcessMemory } from '../src/sample/memory';
 import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
 import { LAYOUTS } from '../src/sample/python/layouts';
 import { describeInterpreters, findInterpreters, isCoreVersion, libpythonOf, strippedCopy, type Interpreter } from './helpers/interpreters';
-import { ProcMemory } from './helpers/procmem';
 import { startTarget, type Target } from './fixtures/python/target';
 
 const CI = process.env.CI === 'true';
@@ -108,8 +108,7 @@ async function checkGil(t: ExecutionContext, p: PythonProcess, target: Target): 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function open(t: ExecutionContext, target: Target, locate?: 'scan'): PythonProcess {
-  const mem = new ProcMemory(target.pid);
-  t.teardown(() => mem.close());
+  const mem = new ProcessMemory(target.pid);
   const p = openPython(target.pid, mem, locate ? { locate } : {});
   t.log(`${p.version} ${p.executable} found by ${p.foundBy}`);
   return p;
@@ -263,8 +262,7 @@ for (const py of embeddable) {
       env: { ...process.env, PYTHONPATH: scripts, PYTHONHOME: prefix, EMBED_DELAY_MS: '3000' },
     });
     t.teardown(() => child.kill('SIGKILL'));
-    const mem = new ProcMemory(child.pid!);
-    t.teardown(() => mem.close());
+    const mem = new ProcessMemory(child.pid!);
     let err: Error | undefined;
     for (let i = 0; i < 100 && !err?.message.includes('not initialised'); i++) {
       await sleep(20);
@@ -287,8 +285,7 @@ for (const py of withSubinterpreters) {
     const child = spawn(py.path, [path.join(__dirname, '../../test/fixtures/python/subinterp.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => child.kill('SIGKILL'));
     await new Promise((r) => child.stdout.once('data', r));
-    const mem = new ProcMemory(child.pid!);
-    t.teardown(() => mem.close());
+    const mem = new ProcessMemory(child.pid!);
     const p = openPython(child.pid!, mem);
     const stacks = p.capture().map((r) => p.resolve(r));
     t.true(stacks.some((s) => JSON.stringify(asTuples(s)) === JSON.stringify([['<string>', 'in_sub', 3], ['<string>', '<module>', 4]])),
@@ -302,8 +299,7 @@ test.serial('a process that is not Python is refused naming its executable', asy
   const child = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.teardown(() => child.kill('SIGKILL'));
   await sleep(100);
-  const mem = new ProcMemory(child.pid!);
-  t.teardown(() => mem.close());
+  const mem = new ProcessMemory(child.pid!);
   const e = t.throws(() => openPython(child.pid!, mem));
   t.regex(e!.message, new RegExp(`^pid ${child.pid} is not a Python process \\(its executable is /usr/bin/sleep, and no libpython is loaded\\)$`));
 });
