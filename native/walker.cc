@@ -189,8 +189,8 @@ long Walker::walk(Reader& direct, const int32_t* running, size_t n_running, bool
   int64_t lo = std::min(p.interp_next, p.interp_threads);
   size_t span = static_cast<size_t>(std::max(p.interp_next, p.interp_threads) + 8 - lo);
   if (span > (1u << 21)) return kUnreadable;
-  std::vector<char> interp_bytes(span);
-  char* ib = interp_bytes.data();
+  if (interp_.size() < span) interp_.resize(span);
+  char* ib = interp_.data();
   uint64_t interps[64];
   size_t n_interps = 0;
   for (uint64_t interp = p.interp; interp != 0 && static_cast<int64_t>(n_interps) < p.max_interps && n_interps < 64;) {

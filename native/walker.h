@@ -168,7 +168,7 @@ class Walker {
   Plan plan_;
   std::unique_ptr<Batch> batch_;  // walk() reads through it; walk_threads() directly
   Seen seen_threads_, seen_frames_;
-  std::vector<char> ts_, frame_, stack_, pages_;
+  std::vector<char> interp_, ts_, frame_, stack_, pages_;
   std::vector<uint64_t> page_addrs_;
 };
 
