@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "walker.h"
+#include "reader.h"
 
 namespace walker {
 

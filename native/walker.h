@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+#include "reader.h"
+
 namespace walker {
 
 class Batch;
@@ -48,41 +50,6 @@ struct Plan {
   int64_t tag_bits = 0;      // low bits cleared from f_executable (3.14 stack refs)
   // Bounds: a corrupt or changing target can make any chain endless.
   int64_t max_threads = 4096, max_frames = 4096, max_interps = 64, max_stack_copy = 256 * 1024;
-};
-
-/** Memory the walker reads: a live process, or an image of placed regions (built in tests). */
-class Reader {
- public:
-  virtual ~Reader() = default;
-  /** Copies exactly len bytes at addr into out; false if any of them cannot be read. */
-  virtual bool read(uint64_t addr, void* out, size_t len) noexcept = 0;
-  /** Copies n regions back to back into out; returns how many, from the first, were read whole. */
-  virtual size_t read_regions(const uint64_t* addrs, const size_t* lens, size_t n, char* out) noexcept;
-  size_t reads = 0;  // calls made, for statistics
-};
-
-class ProcessReader : public Reader {
- public:
-  explicit ProcessReader(pid_t pid) : pid_(pid) {}
-  bool read(uint64_t addr, void* out, size_t len) noexcept override;
-  size_t read_regions(const uint64_t* addrs, const size_t* lens, size_t n, char* out) noexcept override;
-
- private:
-  pid_t pid_;
-};
-
-class ImageReader : public Reader {
- public:
-  struct Region {
-    uint64_t addr;
-    const char* bytes;
-    size_t len;
-  };
-  explicit ImageReader(std::vector<Region> regions) : regions_(std::move(regions)) {}
-  bool read(uint64_t addr, void* out, size_t len) noexcept override;
-
- private:
-  std::vector<Region> regions_;
 };
 
 /** Why a thread's list or frame chain was cut; the names are exported to TypeScript in this order. */
