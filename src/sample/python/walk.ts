@@ -10,7 +10,7 @@ import type { InterpreterFrame, Layout, ObjectFrame } from './layouts';
 import { frameSpan, tstateSpan } from './layouts';
 import type { Interpreter, RawThread } from './threads';
 
-export const MAX_THREADS = 4096;
+const MAX_THREADS = 4096;
 export const MAX_FRAMES = 4096;
 /** Sub-interpreters followed at most. */
 const MAX_INTERPRETERS = 64;
