@@ -175,15 +175,62 @@ bool is_f64(const Napi::Value& v) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
 }
 
-// walk(walker, source, running: Int32Array | null, out: Float64Array): doubles written, -1, -2
+// The threads a walk stops first and resumes right after, when one is given.
+struct StopRequest {
+  std::vector<pid_t> tids;
+  Napi::Int32Array outcomes;
+  long long timeout_ns = 0;
+  pid_t keep_exit_of = 0;
+  long long late_wait_ns = 0;
+};
+
+// {tids: Int32Array, outcomes: Int32Array (as long), timeoutMs, keepExitOf, lateWaitMs}
+bool read_stop(const Napi::Value& v, StopRequest& r) {
+  if (!v.IsObject()) return false;
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value tids = o.Get("tids"), outcomes = o.Get("outcomes");
+  Napi::Value timeout = o.Get("timeoutMs"), keep = o.Get("keepExitOf"), late = o.Get("lateWaitMs");
+  auto is_i32 = [](const Napi::Value& x) {
+    return x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  };
+  if (!is_i32(tids) || !is_i32(outcomes) || !timeout.IsNumber() || !keep.IsNumber() || !late.IsNumber()) return false;
+  Napi::Int32Array t = tids.As<Napi::Int32Array>();
+  r.outcomes = outcomes.As<Napi::Int32Array>();
+  if (r.outcomes.ElementLength() < t.ElementLength()) return false;
+  r.tids.assign(t.Data(), t.Data() + t.ElementLength());
+  r.timeout_ns = static_cast<long long>(timeout.As<Napi::Number>().DoubleValue() * 1e6);
+  r.keep_exit_of = keep.As<Napi::Number>().Int32Value();
+  r.late_wait_ns = static_cast<long long>(late.As<Napi::Number>().DoubleValue() * 1e6);
+  return true;
+}
+
+// Resumes whatever a stop left stopped, on every path out of a walk.
+class ResumeAtExit {
+ public:
+  explicit ResumeAtExit(const StopRequest& r) : r_(r) {}
+  ~ResumeAtExit() { tracer::resume(r_.keep_exit_of, monotonic_ns() + r_.late_wait_ns); }
+
+ private:
+  const StopRequest& r_;
+};
+
+// walk(walker, source, running: Int32Array | null, out: Float64Array, stop?): doubles written, -1, -2.
+// With stop (and a pid as the source), the threads are stopped just for the
+// walk, in this one call: from the stop to the resume nothing else runs (no
+// JavaScript, no crossing of the N-API boundary), which keeps the threads
+// stopped for the least time. The stop's outcomes are written as stop() returns them.
 Napi::Value Walk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  bool args = info.Length() == 4 && info[0].IsExternal() && (info[2].IsNull() || info[2].IsTypedArray()) &&
-              is_f64(info[3]);
+  bool args = (info.Length() == 4 || info.Length() == 5) && info[0].IsExternal() &&
+              (info[2].IsNull() || info[2].IsTypedArray()) && is_f64(info[3]);
   if (args && info[2].IsTypedArray()) args = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  StopRequest stop;
+  bool stopping = args && info.Length() == 5 && !info[4].IsUndefined();
+  if (stopping) args = info[1].IsNumber() && read_stop(info[4], stop);
   std::unique_ptr<walker::Reader> mem = args ? reader_for(info[1]) : nullptr;
   if (!usage(info, args && mem,
-             "Usage: walk(walker, source: number | {addr, bytes}[], running: Int32Array | null, out: Float64Array)"))
+             "Usage: walk(walker, source: number | {addr, bytes}[], running: Int32Array | null, out: Float64Array, "
+             "stop?: {tids, outcomes: Int32Array, timeoutMs, keepExitOf, lateWaitMs}) (a stop needs a pid)"))
     return env.Null();
   std::vector<int32_t> running;
   if (!info[2].IsNull()) {
@@ -193,7 +240,22 @@ Napi::Value Walk(const Napi::CallbackInfo& info) {
   }
   Napi::Float64Array out = info[3].As<Napi::Float64Array>();
   auto* w = info[0].As<Napi::External<walker::Walker>>().Data();
-  long r = w->walk(*mem, running.data(), running.size(), info[2].IsNull(), out.Data(), out.ElementLength());
+  auto walk = [&] {
+    return w->walk(*mem, running.data(), running.size(), info[2].IsNull(), out.Data(), out.ElementLength());
+  };
+  long r;
+  if (stopping) {
+    std::vector<int> outcomes;
+    outcomes.reserve(stop.tids.size());
+    {
+      ResumeAtExit resume(stop);
+      tracer::stop(stop.tids, monotonic_ns() + stop.timeout_ns, stop.keep_exit_of, outcomes);
+      r = walk();
+    }
+    for (size_t i = 0; i < outcomes.size(); i++) stop.outcomes[i] = outcomes[i];
+  } else {
+    r = walk();
+  }
   return Napi::Number::New(env, static_cast<double>(r));
 }
 

@@ -29,12 +29,24 @@ export interface NativeAddon {
   /** A stack walker for one interpreter (see python/walk.ts for the plan and the output). */
   walker(plan: WalkPlan): WalkerHandle;
   /** Walks every thread (frames of `running` tids and of unknown ones only, when given) into out:
-   *  the doubles written, -1 if the first thread list is unreadable, -2 if out is too small. */
-  walk(w: WalkerHandle, source: WalkSource, running: Int32Array | null, out: Float64Array): number;
+   *  the doubles written, -1 if the first thread list is unreadable, -2 if out is too small.
+   *  Given `stop` (and a pid), stops its threads just for the walk, in the same call, as stop()
+   *  and resume() would, writing stop()'s outcomes to stop.outcomes. */
+  walk(w: WalkerHandle, source: WalkSource, running: Int32Array | null, out: Float64Array, stop?: StopRequest): number;
   /** Walks the frames of the given thread states into out: the doubles written, or -2. */
   walkThreads(w: WalkerHandle, source: WalkSource, tstates: Float64Array, out: Float64Array): number;
   /** The names of the walker's error codes, by code. */
   readonly walkErrors: readonly string[];
+}
+
+/** Threads a walk stops first and resumes right after (see stop() and resume()). */
+export interface StopRequest {
+  tids: Int32Array;
+  /** Written: what stop() would return, one per tid. */
+  outcomes: Int32Array;
+  timeoutMs: number;
+  keepExitOf: number;
+  lateWaitMs: number;
 }
 
 /** A process id, or an image of memory built in this process. */

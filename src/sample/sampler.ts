@@ -2,16 +2,17 @@
 // what the stacks need, resume, then decode. The target is stopped only
 // between stop() and resume(), and resume() runs on every path.
 
-import { native, type NativeAddon, EXITED, LATE, STOPPED } from './native';
+import { native, type NativeAddon, type StopRequest, EXITED, LATE, STOPPED } from './native';
 import { errnoName } from './memory';
 import { isAlive, listThreads, readText, statState, ThreadTable } from './procfs';
 
 /** The part of the Python side's process the sampler uses (see python/index.ts). */
 export interface StackSource<R extends RawStackThread = RawStackThread> {
   /** Copies the stacks of the threads in `running` (OS ids) and of those whose id is unknown,
-   *  allocating nothing (it runs while they are stopped); the rest are copied by captureRest()
-   *  (every stack when `running` is not given). */
-  copy(running?: ReadonlySet<number>): void;
+   *  allocating nothing; the rest are copied by captureRest() (every stack when `running` is not
+   *  given). Given `stop`, the running threads are stopped just for the copy and resumed before
+   *  it returns. */
+  copy(running?: ReadonlySet<number>, stop?: StopRequest): void;
   /** The threads of the last copy(); throws if it failed as a whole. */
   collect(): R[];
   captureRest(raws: R[]): void;
@@ -80,6 +81,7 @@ export class Sampler {
   private readonly addon: NativeAddon;
   private readonly table: ThreadTable;
   private readonly keepExitOf: number;
+  private readonly request: StopRequest;
 
   constructor(
     private readonly source: StackSource,
@@ -88,6 +90,8 @@ export class Sampler {
     this.addon = native();
     this.table = new ThreadTable(opts.pid);
     this.keepExitOf = opts.isChild ? opts.pid : 0;
+    const timeoutMs = opts.stopTimeoutMs;
+    this.request = { tids: new Int32Array(0), outcomes: new Int32Array(8), timeoutMs, keepExitOf: this.keepExitOf, lateWaitMs: LATE_WAIT_MS };
   }
 
   sample(): Sample {
@@ -117,9 +121,11 @@ export class Sampler {
     try {
       // The copy is made while the threads are stopped, everything else after (see python/index.ts).
       if (running.length) {
-        const held = this.whileStopped(running, () => this.source.copy(runningSet));
-        stoppedUs += held.us;
-        if (held.gone) return { timeUs, threads: [], gone: true, stoppedUs };
+        const stop = this.stopRequest(running);
+        const t0 = performance.now();
+        this.source.copy(runningSet, stop);
+        stoppedUs = (performance.now() - t0) * 1000;
+        if (!this.stopped(running, stop.outcomes)) return { timeUs, threads: [], gone: true, stoppedUs };
       } else {
         this.source.copy(this.opts.nonblocking ? undefined : runningSet);
       }
@@ -154,33 +160,25 @@ export class Sampler {
     return left;
   }
 
-  /** Runs fn while the threads are stopped, resuming them on every path; `gone` if the process has
-   *  gone (fn not run); `us` is how long they were held. */
-  private whileStopped<T>(tids: number[], fn: () => T): { value?: T; gone: boolean; us: number } {
-    const t0 = performance.now();
-    let value: T | undefined;
-    let gone = false;
-    try {
-      if (this.stop(tids)) value = fn();
-      else gone = true;
-    } finally {
-      this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
-    }
-    return { value, gone, us: (performance.now() - t0) * 1000 };
+  /** What the copy needs to stop `tids` for itself (arrays reused from sample to sample). */
+  private stopRequest(tids: number[]): StopRequest {
+    const r = this.request;
+    if (r.outcomes.length < tids.length) r.outcomes = new Int32Array(tids.length * 2);
+    r.tids = Int32Array.from(tids);
+    return r;
   }
 
-  /** Stops the threads; false if the process has gone. Throws StopRefused if the kernel says no. */
-  private stop(tids: number[]): boolean {
-    const out = this.addon.stop(Int32Array.from(tids), this.opts.stopTimeoutMs, this.keepExitOf);
-    for (let i = 0; i < out.length; i++) {
-      const o = out[i]!;
+  /** Whether the threads were stopped for the copy: false if the process has gone. Throws
+   *  StopRefused if the kernel said no (the threads are already resumed). */
+  private stopped(tids: number[], outcomes: Int32Array): boolean {
+    for (let i = 0; i < tids.length; i++) {
+      const o = outcomes[i]!;
       if (o === STOPPED || o === EXITED || o === LATE) continue;
       const name = errnoName(-o);
       // A thread that ended between the listing and the stop is not an error:
       // the kernel says ESRCH, or EPERM while it is exiting.
       if (name === 'ESRCH' || (name === 'EPERM' && !threadAlive(this.opts.pid, tids[i]!))) continue;
       if (!isAlive(this.opts.pid)) return false;
-      this.addon.resume(this.keepExitOf, LATE_WAIT_MS);
       throw new StopRefused(name);
     }
     return true;

@@ -4,6 +4,7 @@
 // through a cache).
 
 import { ToolError } from '../../tool';
+import type { StopRequest } from '../native';
 import { CodeCache, type Frame } from './codecache';
 import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-offsets';
 import { layoutFor, type Layout } from './layouts';
@@ -43,8 +44,9 @@ export interface PythonProcess {
   readonly layout: Layout;
   /** Phase 1, while the running threads are stopped: copies the stacks (addresses only), with no
    *  allocation. Given `running` (their OS thread ids), the frames of the other threads are left
-   *  for captureRest(); without it every stack is copied. */
-  copy(running?: ReadonlySet<number>): void;
+   *  for captureRest(); without it every stack is copied. Given `stop`, the threads are stopped
+   *  for the copy and resumed before it returns, in one native call. */
+  copy(running?: ReadonlySet<number>, stop?: StopRequest): void;
   /** Right after: the threads the last copy() found. Throws when the thread list was unreadable. */
   collect(): RawThread[];
   /** copy() and collect() in one. */
@@ -104,9 +106,9 @@ export function pythonReader(ip: Interpreter, codeType?: number):
   Pick<PythonProcess, 'copy' | 'collect' | 'capture' | 'captureRest' | 'resolve' | 'captureReads'> {
   const cache = new CodeCache(ip.mem, ip.layout, codeType);
   const walker = new StackWalker(ip);
-  const copy = (running?: ReadonlySet<number>): void => {
+  const copy = (running?: ReadonlySet<number>, stop?: StopRequest): void => {
     cache.newSample();
-    walker.copy(running);
+    walker.copy(running, stop);
   };
   return {
     copy,

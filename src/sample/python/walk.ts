@@ -5,7 +5,7 @@
 // into RawThreads: per frame only the code object's address and the
 // instruction position, decoded later by resolve().
 
-import { native, type WalkerHandle, type WalkPlan } from '../native';
+import { native, type StopRequest, type WalkerHandle, type WalkPlan } from '../native';
 import type { InterpreterFrame, Layout, ObjectFrame } from './layouts';
 import { frameSpan, tstateSpan } from './layouts';
 import type { Interpreter, RawThread } from './threads';
@@ -120,8 +120,10 @@ export class StackWalker {
    *  the threads are stopped: one native call, and no allocation (so no garbage collection can
    *  lengthen the stop) unless the output array must grow. Given `running` (our OS thread ids),
    *  only the frames of those threads and of threads whose id is unknown are copied; the others
-   *  are left pending for captureRest(). */
-  copy(running?: ReadonlySet<number>): void {
+   *  are left pending for captureRest(). Given `stop`, the native call stops those threads just
+   *  for the walk and resumes them before it returns (a larger output array is walked with a
+   *  stop of its own). */
+  copy(running?: ReadonlySet<number>, stop?: StopRequest): void {
     const tids = this.ip.tids;
     if (tids && tids.pthreadOffset !== this.plannedOffset) {
       this.plannedOffset = tids.pthreadOffset;
@@ -135,7 +137,7 @@ export class StackWalker {
       for (const tid of running) ids[i++] = tids?.inner(tid) ?? 0;
       ids.fill(0, i); // 0 is no thread's id
     }
-    this.copied = this.walk(ids, null);
+    this.copied = this.walk(ids, null, stop);
   }
 
   /** The threads the last copy() found. Throws when the first interpreter's thread list could not
@@ -173,12 +175,12 @@ export class StackWalker {
 
   /** One native walk into the output array (of every thread, or of the given thread states),
    *  made again with a larger array while it does not fit. */
-  private walk(running: Int32Array | null, tstates: Float64Array | null): number {
+  private walk(running: Int32Array | null, tstates: Float64Array | null, stop?: StopRequest): number {
     const source = this.ip.mem.source;
     for (;;) {
       const n = tstates
         ? this.addon.walkThreads(this.handle, source, tstates, this.out)
-        : this.addon.walk(this.handle, source, running, this.out);
+        : this.addon.walk(this.handle, source, running, this.out, stop);
       if (n !== OUTPUT_FULL || this.out.length >= LARGEST_OUTPUT) return n;
       this.out = new Float64Array(this.out.length * 2);
     }
