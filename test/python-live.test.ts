@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProcessMemory } from '../src/sample/memory';
+import { native, STOPPED } from '../src/sample/native';
+import { statState } from '../src/sample/procfs';
 import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
 import { LAYOUTS } from '../src/sample/python/layouts';
 import { describeInterpreters, findInterpreters, isCoreVersion, libpythonOf, strippedCopy, type Interpreter } from './helpers/interpreters';
@@ -102,7 +104,28 @@ async function checkGil(t: ExecutionContext, p: PythonProcess, target: Target): 
   t.log(`spinner held the GIL in ${spinnerHeld}/20 captures, was in spin() in ${spinFrame}/20`);
   t.true(spinnerHeld >= 15, `spinner held the GIL in ${spinnerHeld}/20 captures`);
   t.true(spinFrame >= 15, `spinner's innermost frame was spin() in ${spinFrame}/20`);
+  checkStopped(t, p, target);
   await target.send('rest');
+}
+
+/** A copy given a stop (the sampler's path): every thread is stopped for the walk and let go in
+ *  the same native call; the spinning thread is seen spinning with the GIL. */
+function checkStopped(t: ExecutionContext, p: PythonProcess, target: Target): void {
+  const tids = fs.readdirSync(`/proc/${target.pid}/task`).map(Number);
+  const stop = { tids: Int32Array.from(tids), outcomes: new Int32Array(tids.length).fill(-1), timeoutMs: 100, keepExitOf: 0, lateWaitMs: 100 };
+  let spinning = 0;
+  for (let i = 0; i < 10; i++) {
+    p.copy(new Set(tids), stop);
+    t.deepEqual([...stop.outcomes], tids.map(() => STOPPED), 'every thread stopped for the copy');
+    t.is(native().attached(), 0, 'and let go before the call returned');
+    const spinner = p.collect().find((r) => r.threadId === target.info.roles.spinner);
+    if (spinner?.holdsGil && p.resolve(spinner).frames[0]?.name === 'spin') spinning++;
+  }
+  t.true(spinning >= 8, `the spinner was seen spinning with the GIL in ${spinning}/10 stopped copies`);
+  for (const tid of tids) {
+    const state = statState(fs.readFileSync(`/proc/${target.pid}/task/${tid}/stat`, 'utf8'));
+    t.false(state === 't' || state === 'T', `thread ${tid} is not left stopped (${state})`);
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
