@@ -27,27 +27,6 @@ long long monotonic_ns() {
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-// stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array
-Napi::Value Stop(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!usage(info,
-             info.Length() == 3 && info[0].IsTypedArray() &&
-                 info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
-                 info[1].IsNumber() && info[2].IsNumber(),
-             "Usage: stop(tids: Int32Array, timeoutMs: number, keepExitOf: number)"))
-    return env.Null();
-  Napi::Int32Array arr = info[0].As<Napi::Int32Array>();
-  std::vector<pid_t> tids(arr.Data(), arr.Data() + arr.ElementLength());
-  double timeout_ms = info[1].As<Napi::Number>().DoubleValue();
-  long long deadline = monotonic_ns() + static_cast<long long>(timeout_ms * 1e6);
-  pid_t keep = info[2].As<Napi::Number>().Int32Value();
-  std::vector<int> outcomes;
-  tracer::stop(tids, deadline, keep, outcomes);
-  Napi::Int32Array out = Napi::Int32Array::New(env, outcomes.size());
-  for (size_t i = 0; i < outcomes.size(); i++) out[i] = outcomes[i];
-  return out;
-}
-
 // resume(keepExitOf: number, lateWaitMs: number): number of threads still attached
 Napi::Value Resume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -179,21 +158,26 @@ bool is_f64(const Napi::Value& v) {
 struct StopRequest {
   std::vector<pid_t> tids;
   Napi::Int32Array outcomes;
+  Napi::Float64Array held;
   long long timeout_ns = 0;
   pid_t keep_exit_of = 0;
   long long late_wait_ns = 0;
 };
 
-// {tids: Int32Array, outcomes: Int32Array (as long), timeoutMs, keepExitOf, lateWaitMs}
+// {tids: Int32Array, outcomes: Int32Array (as long), held: Float64Array (1+), timeoutMs, keepExitOf, lateWaitMs}
 bool read_stop(const Napi::Value& v, StopRequest& r) {
   if (!v.IsObject()) return false;
   Napi::Object o = v.As<Napi::Object>();
-  Napi::Value tids = o.Get("tids"), outcomes = o.Get("outcomes");
+  Napi::Value tids = o.Get("tids"), outcomes = o.Get("outcomes"), held = o.Get("held");
   Napi::Value timeout = o.Get("timeoutMs"), keep = o.Get("keepExitOf"), late = o.Get("lateWaitMs");
   auto is_i32 = [](const Napi::Value& x) {
     return x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
   };
-  if (!is_i32(tids) || !is_i32(outcomes) || !timeout.IsNumber() || !keep.IsNumber() || !late.IsNumber()) return false;
+  if (!is_i32(tids) || !is_i32(outcomes) || !is_f64(held) || !timeout.IsNumber() || !keep.IsNumber() ||
+      !late.IsNumber())
+    return false;
+  r.held = held.As<Napi::Float64Array>();
+  if (r.held.ElementLength() < 1) return false;
   Napi::Int32Array t = tids.As<Napi::Int32Array>();
   r.outcomes = outcomes.As<Napi::Int32Array>();
   if (r.outcomes.ElementLength() < t.ElementLength()) return false;
@@ -218,7 +202,9 @@ class ResumeAtExit {
 // With stop (and a pid as the source), the threads are stopped just for the
 // walk, in this one call: from the stop to the resume nothing else runs (no
 // JavaScript, no crossing of the N-API boundary), which keeps the threads
-// stopped for the least time. The stop's outcomes are written as stop() returns them.
+// stopped for the least time. Each thread's outcome (tracer::Outcome, or
+// -errno) goes to stop.outcomes, and the microseconds from the first seize to
+// the last detach are added to stop.held[0].
 Napi::Value Walk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool args = (info.Length() == 4 || info.Length() == 5) && info[0].IsExternal() &&
@@ -230,7 +216,8 @@ Napi::Value Walk(const Napi::CallbackInfo& info) {
   std::unique_ptr<walker::Reader> mem = args ? reader_for(info[1]) : nullptr;
   if (!usage(info, args && mem,
              "Usage: walk(walker, source: number | {addr, bytes}[], running: Int32Array | null, out: Float64Array, "
-             "stop?: {tids, outcomes: Int32Array, timeoutMs, keepExitOf, lateWaitMs}) (a stop needs a pid)"))
+             "stop?: {tids, outcomes: Int32Array, held: Float64Array, timeoutMs, keepExitOf, lateWaitMs}) (a stop needs a "
+             "pid)"))
     return env.Null();
   std::vector<int32_t> running;
   if (!info[2].IsNull()) {
@@ -247,11 +234,13 @@ Napi::Value Walk(const Napi::CallbackInfo& info) {
   if (stopping) {
     std::vector<int> outcomes;
     outcomes.reserve(stop.tids.size());
+    long long start = monotonic_ns();
     {
       ResumeAtExit resume(stop);
-      tracer::stop(stop.tids, monotonic_ns() + stop.timeout_ns, stop.keep_exit_of, outcomes);
+      tracer::stop(stop.tids, start + stop.timeout_ns, stop.keep_exit_of, outcomes);
       r = walk();
     }
+    stop.held[0] += (monotonic_ns() - start) / 1e3;
     for (size_t i = 0; i < outcomes.size(); i++) stop.outcomes[i] = outcomes[i];
   } else {
     r = walk();
@@ -275,7 +264,6 @@ Napi::Value WalkThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("resume", Napi::Function::New(env, Resume));
   exports.Set("attached", Napi::Function::New(env, Attached));
   exports.Set("readInto", Napi::Function::New(env, ReadInto));

@@ -414,9 +414,10 @@ test('the native walker refuses a plan whose offsets fall outside the bytes it c
 test('a walk that stops threads must be given a process, and a whole stop request', (t) => {
   const w = native().walker(planFor({ mem: new FakeMemory(), layout: L310, interp: INTERP }));
   const out = new Float64Array(64);
-  const stop = { tids: Int32Array.from([1]), outcomes: new Int32Array(1), timeoutMs: 1, keepExitOf: 0, lateWaitMs: 1 };
+  const stop = { tids: Int32Array.from([1]), outcomes: new Int32Array(1), held: new Float64Array(1), timeoutMs: 1, keepExitOf: 0, lateWaitMs: 1 };
   t.throws(() => native().walk(w, [], null, out, stop), { message: /a stop needs a pid/ });
   t.throws(() => native().walk(w, process.pid, null, out, { ...stop, outcomes: new Int32Array(0) }), { message: /Usage: walk/ });
   t.throws(() => native().walk(w, process.pid, null, out, { ...stop, lateWaitMs: 'x' as never }), { message: /Usage: walk/ });
+  t.throws(() => native().walk(w, process.pid, null, out, { ...stop, held: new Float64Array(0) }), { message: /Usage: walk/ });
   t.is(native().attached(), 0, 'nothing was stopped');
 });

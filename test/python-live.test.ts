@@ -112,11 +112,13 @@ async function checkGil(t: ExecutionContext, p: PythonProcess, target: Target): 
  *  the same native call; the spinning thread is seen spinning with the GIL. */
 function checkStopped(t: ExecutionContext, p: PythonProcess, target: Target): void {
   const tids = fs.readdirSync(`/proc/${target.pid}/task`).map(Number);
-  const stop = { tids: Int32Array.from(tids), outcomes: new Int32Array(tids.length).fill(-1), timeoutMs: 100, keepExitOf: 0, lateWaitMs: 100 };
+  const stop = { tids: Int32Array.from(tids), outcomes: new Int32Array(tids.length).fill(-1), held: new Float64Array(1), timeoutMs: 100, keepExitOf: 0, lateWaitMs: 100 };
   let spinning = 0;
   for (let i = 0; i < 10; i++) {
+    stop.held[0] = 0;
     p.copy(new Set(tids), stop);
     t.deepEqual([...stop.outcomes], tids.map(() => STOPPED), 'every thread stopped for the copy');
+    t.true(stop.held[0]! > 0 && stop.held[0]! < 100_000, `held ${stop.held[0]} µs`);
     t.is(native().attached(), 0, 'and let go before the call returned');
     const spinner = p.collect().find((r) => r.threadId === target.info.roles.spinner);
     if (spinner?.holdsGil && p.resolve(spinner).frames[0]?.name === 'spin') spinning++;

@@ -8,14 +8,12 @@ import * as path from 'node:path';
 import { ToolError } from '../tool';
 import type { MemoryRegion } from './memory';
 
-/** What stop() reports per thread (negative: -errno from PTRACE_SEIZE). */
+/** What a stop reports per thread (negative: -errno from PTRACE_SEIZE). */
 export const STOPPED = 0;
 export const EXITED = 1;
 export const LATE = 2;
 
 export interface NativeAddon {
-  /** Seizes and interrupts each tid, waits up to timeoutMs for the stops. Never reaps keepExitOf's exit. */
-  stop(tids: Int32Array, timeoutMs: number, keepExitOf: number): Int32Array;
   /**
    * Detaches every stopped thread (re-injecting caught signals), then waits up
    * to lateWaitMs for late threads to stop and detaches them; returns the
@@ -30,8 +28,9 @@ export interface NativeAddon {
   walker(plan: WalkPlan): WalkerHandle;
   /** Walks every thread (frames of `running` tids and of unknown ones only, when given) into out:
    *  the doubles written, -1 if the first thread list is unreadable, -2 if out is too small.
-   *  Given `stop` (and a pid), stops its threads just for the walk, in the same call, as stop()
-   *  and resume() would, writing stop()'s outcomes to stop.outcomes. */
+   *  Given `stop` (and a pid), the call first seizes and interrupts its threads and waits up to
+   *  timeoutMs for them to stop (never reaping keepExitOf's exit), and after the walk resumes them
+   *  as resume() does, writing each thread's outcome (STOPPED, EXITED, LATE or -errno). */
   walk(w: WalkerHandle, source: WalkSource, running: Int32Array | null, out: Float64Array, stop?: StopRequest): number;
   /** Walks the frames of the given thread states into out: the doubles written, or -2. */
   walkThreads(w: WalkerHandle, source: WalkSource, tstates: Float64Array, out: Float64Array): number;
@@ -39,11 +38,13 @@ export interface NativeAddon {
   readonly walkErrors: readonly string[];
 }
 
-/** Threads a walk stops first and resumes right after (see stop() and resume()). */
+/** Threads a walk stops first and resumes right after. */
 export interface StopRequest {
   tids: Int32Array;
-  /** Written: what stop() would return, one per tid. */
+  /** Written: one outcome per tid. */
   outcomes: Int32Array;
+  /** Added to held[0]: microseconds from the first seize to the last detach. */
+  held: Float64Array;
   timeoutMs: number;
   keepExitOf: number;
   lateWaitMs: number;

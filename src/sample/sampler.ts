@@ -1,6 +1,7 @@
-// One sample of every thread: read the OS states, stop the threads, copy
-// what the stacks need, resume, then decode. The target is stopped only
-// between stop() and resume(), and resume() runs on every path.
+// One sample of every thread: read the OS states, stop the running threads,
+// copy what the stacks need, resume them, then decode. The stop, the copy and
+// the resume are one native call (the walk given a stop request), so the
+// target is stopped only inside it, and the addon resumes it on every path.
 
 import { native, type NativeAddon, type StopRequest, EXITED, LATE, STOPPED } from './native';
 import { errnoName } from './memory';
@@ -59,7 +60,8 @@ export interface Sample {
   error?: string;
   /** The target has exited; this sample holds nothing. */
   gone: boolean;
-  /** How long the running threads were stopped, in microseconds (0 if none was, or with --nonblocking). */
+  /** How long the running threads were stopped (from the first seize to the last detach), in
+   *  microseconds (0 if none was, or with --nonblocking). */
   stoppedUs: number;
 }
 
@@ -91,7 +93,10 @@ export class Sampler {
     this.table = new ThreadTable(opts.pid);
     this.keepExitOf = opts.isChild ? opts.pid : 0;
     const timeoutMs = opts.stopTimeoutMs;
-    this.request = { tids: new Int32Array(0), outcomes: new Int32Array(8), timeoutMs, keepExitOf: this.keepExitOf, lateWaitMs: LATE_WAIT_MS };
+    this.request = {
+      tids: new Int32Array(0), outcomes: new Int32Array(8), held: new Float64Array(1),
+      timeoutMs, keepExitOf: this.keepExitOf, lateWaitMs: LATE_WAIT_MS,
+    };
   }
 
   sample(): Sample {
@@ -122,9 +127,8 @@ export class Sampler {
       // The copy is made while the threads are stopped, everything else after (see python/index.ts).
       if (running.length) {
         const stop = this.stopRequest(running);
-        const t0 = performance.now();
         this.source.copy(runningSet, stop);
-        stoppedUs = (performance.now() - t0) * 1000;
+        stoppedUs = stop.held[0]!;
         if (!this.stopped(running, stop.outcomes)) return { timeUs, threads: [], gone: true, stoppedUs };
       } else {
         this.source.copy(this.opts.nonblocking ? undefined : runningSet);
@@ -165,6 +169,7 @@ export class Sampler {
     const r = this.request;
     if (r.outcomes.length < tids.length) r.outcomes = new Int32Array(tids.length * 2);
     r.tids = Int32Array.from(tids);
+    r.held[0] = 0;
     return r;
   }
 
