@@ -164,7 +164,8 @@ struct StopRequest {
   long long late_wait_ns = 0;
 };
 
-// {tids: Int32Array, outcomes: Int32Array (as long), held: Float64Array (1+), timeoutMs, keepExitOf, lateWaitMs}
+// {tids: Int32Array, outcomes: Int32Array (at least as long), held: Float64Array (1 or more),
+//  timeoutMs, keepExitOf, lateWaitMs}
 bool read_stop(const Napi::Value& v, StopRequest& r) {
   if (!v.IsObject()) return false;
   Napi::Object o = v.As<Napi::Object>();
@@ -225,11 +226,13 @@ Napi::Value Walk(const Napi::CallbackInfo& info) {
     running.assign(r.Data(), r.Data() + r.ElementLength());
     std::sort(running.begin(), running.end());
   }
+  // Everything the walk needs is taken from JavaScript's values before any thread is stopped.
   Napi::Float64Array out = info[3].As<Napi::Float64Array>();
+  double* out_data = out.Data();
+  size_t out_cap = out.ElementLength();
+  bool all = info[2].IsNull();
   auto* w = info[0].As<Napi::External<walker::Walker>>().Data();
-  auto walk = [&] {
-    return w->walk(*mem, running.data(), running.size(), info[2].IsNull(), out.Data(), out.ElementLength());
-  };
+  auto walk = [&] { return w->walk(*mem, running.data(), running.size(), all, out_data, out_cap); };
   long r;
   if (stopping) {
     std::vector<int> outcomes;
