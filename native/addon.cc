@@ -154,6 +154,10 @@ bool is_f64(const Napi::Value& v) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
 }
 
+bool is_i32(const Napi::Value& v) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+}
+
 // The threads a walk stops first and resumes right after, when one is given.
 struct StopRequest {
   std::vector<pid_t> tids;
@@ -171,9 +175,6 @@ bool read_stop(const Napi::Value& v, StopRequest& r) {
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value tids = o.Get("tids"), outcomes = o.Get("outcomes"), held = o.Get("held");
   Napi::Value timeout = o.Get("timeoutMs"), keep = o.Get("keepExitOf"), late = o.Get("lateWaitMs");
-  auto is_i32 = [](const Napi::Value& x) {
-    return x.IsTypedArray() && x.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
-  };
   if (!is_i32(tids) || !is_i32(outcomes) || !is_f64(held) || !timeout.IsNumber() || !keep.IsNumber() ||
       !late.IsNumber())
     return false;
@@ -209,8 +210,7 @@ class ResumeAtExit {
 Napi::Value Walk(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool args = (info.Length() == 4 || info.Length() == 5) && info[0].IsExternal() &&
-              (info[2].IsNull() || info[2].IsTypedArray()) && is_f64(info[3]);
-  if (args && info[2].IsTypedArray()) args = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+              (info[2].IsNull() || is_i32(info[2])) && is_f64(info[3]);
   StopRequest stop;
   bool stopping = args && info.Length() == 5 && !info[4].IsUndefined();
   if (stopping) args = info[1].IsNumber() && read_stop(info[4], stop);

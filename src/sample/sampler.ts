@@ -92,10 +92,9 @@ export class Sampler {
     this.addon = native();
     this.table = new ThreadTable(opts.pid);
     this.keepExitOf = opts.isChild ? opts.pid : 0;
-    const timeoutMs = opts.stopTimeoutMs;
     this.request = {
       tids: new Int32Array(0), outcomes: new Int32Array(8), held: new Float64Array(1),
-      timeoutMs, keepExitOf: this.keepExitOf, lateWaitMs: LATE_WAIT_MS,
+      timeoutMs: opts.stopTimeoutMs, keepExitOf: this.keepExitOf, lateWaitMs: LATE_WAIT_MS,
     };
   }
 
