@@ -16,7 +16,7 @@ import { native, STOPPED } from '../src/sample/native';
 import { statState } from '../src/sample/procfs';
 import { openPython, type PythonProcess, type ThreadStack } from '../src/sample/python';
 import { LAYOUTS } from '../src/sample/python/layouts';
-import { describeInterpreters, findInterpreters, isCoreVersion, libpythonOf, strippedCopy, type Interpreter } from './helpers/interpreters';
+import { describeInterpreters, dlopener, embedder, findInterpreters, isCoreVersion, libpythonOf, strippedCopy, type Interpreter } from './helpers/interpreters';
 import { startTarget, type Target } from './fixtures/python/target';
 
 const CI = process.env.CI === 'true';
@@ -242,14 +242,8 @@ const embeddable = pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.12']
 
 for (const py of embeddable) {
   test.serial(`embedded in a C program ${py.label}`, async (t) => {
-    const lib = libpythonOf(py);
-    const prefix = path.dirname(path.dirname(py.path));
-    const inc = fs.readdirSync(path.join(prefix, 'include')).find((d) => d.startsWith('python'))!;
-    const exe = path.join(work, `report-server-${py.minor}`);
-    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed.c'), '-o', exe,
-      `-I${path.join(prefix, 'include', inc)}`, `-L${path.dirname(lib)}`, `-l${path.basename(lib).replace(/^lib|\.so.*$/g, '')}`,
-      `-Wl,-rpath,${path.dirname(lib)}`]);
-    const target = await startTarget(exe, [script], { PYTHONPATH: scripts, PYTHONHOME: prefix });
+    const { exe, args, lib, env } = embedder(py, fs.mkdtempSync(path.join(work, 'embed-')), `report-server-${py.minor}`);
+    const target = await startTarget(exe, [...args, script], { ...env, PYTHONPATH: scripts });
     t.teardown(() => target.close());
     const p = open(t, target);
     t.is(p.executable, lib);
@@ -261,16 +255,11 @@ for (const py of embeddable) {
 
 for (const py of embeddable) {
   test.serial(`a renamed libpython loaded with dlopen ${py.label}`, async (t) => {
-    const prefix = path.dirname(path.dirname(py.path));
-    const vendored = path.join(work, `vendor-${py.minor}`, 'libappcore.so');
-    fs.mkdirSync(path.dirname(vendored), { recursive: true });
-    fs.copyFileSync(libpythonOf(py), vendored);
-    const exe = path.join(work, `appcore-${py.minor}`);
-    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed_dl.c'), '-o', exe, '-ldl']);
-    const target = await startTarget(exe, [vendored, script], { PYTHONPATH: scripts, PYTHONHOME: prefix });
+    const { exe, args, lib, env } = dlopener(py, fs.mkdtempSync(path.join(work, 'dlopen-')), `appcore-${py.minor}`);
+    const target = await startTarget(exe, [...args, script], { ...env, PYTHONPATH: scripts });
     t.teardown(() => target.close());
     const p = open(t, target);
-    t.is(p.executable, vendored);
+    t.is(p.executable, lib);
     t.is(p.version, target.info.version);
     checkParked(t, p, target);
   });
@@ -278,13 +267,12 @@ for (const py of embeddable) {
 
 for (const py of embeddable) {
   test.serial(`a process caught before Python is initialised is told apart ${py.label}`, async (t) => {
-    const prefix = path.dirname(path.dirname(py.path));
-    const exe = path.join(work, `appcore-early-${py.minor}`);
-    execFileSync('gcc', [path.join(__dirname, '../../test/fixtures/python/embed_dl.c'), '-o', exe, '-ldl']);
+    // The library under its own name: a renamed 2.7 tells its version only once initialised.
+    const { exe, env } = dlopener(py, fs.mkdtempSync(path.join(work, 'early-')), `appcore-early-${py.minor}`);
     const { spawn } = await import('node:child_process');
     const child = spawn(exe, [libpythonOf(py), script], {
       stdio: ['pipe', 'ignore', 'ignore'],
-      env: { ...process.env, PYTHONPATH: scripts, PYTHONHOME: prefix, EMBED_DELAY_MS: '3000' },
+      env: { ...process.env, ...env, PYTHONPATH: scripts, EMBED_DELAY_MS: '3000' },
     });
     t.teardown(() => child.kill('SIGKILL'));
     const mem = new ProcessMemory(child.pid!);

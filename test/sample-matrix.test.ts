@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describeInterpreters, findInterpreters, isCoreVersion, strippedCopy, type Interpreter } from './helpers/interpreters';
+import { describeInterpreters, dlopener, embedder, findInterpreters, isCoreVersion, strippedCopy, type Embedder, type Interpreter } from './helpers/interpreters';
 import { frameKeys, parseRaw, type RawOutput } from './helpers/raw';
 import { collect, exited, harmed, Limit, pysample, startPysample, TARGETS, waitForFile } from './helpers/sampling';
 
@@ -94,14 +94,15 @@ function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutpu
   t.true(busy >= 0.5, `the spinner is not idle in ${(busy * 100).toFixed(0)}% of samples`);
 }
 
-/** Attached run against scenes.py; `env` may load a different libpython (a stripped copy). */
-async function attached(t: ExecutionContext, py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<string> {
+/** Attached run against scenes.py, run by py or by a program embedding its libpython; `env` may
+ *  load a different libpython (a stripped copy). Returns the executable pysample read. */
+async function attached(t: ExecutionContext, py: Interpreter, env: NodeJS.ProcessEnv = {}, runner?: Embedder): Promise<string> {
   let executable = '';
   await limit.run(async () => {
     const dir = fs.mkdtempSync(path.join(work, 'p-'));
     const dumpFile = path.join(dir, 'dump.json');
-    const target = spawn(py.path, [path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+    const target = spawn(runner?.exe ?? py.path, [...(runner?.args ?? []), path.join(TARGETS, 'scenes.py'), dumpFile, '2.5'], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...runner?.env, ...env },
     });
     const targetRun = collect(target);
     try {
@@ -153,4 +154,17 @@ for (const py of pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.6', '3
     t.false(execFileSync('readelf', ['-S', copy], { encoding: 'utf8' }).includes('.symtab'), 'the copy has no .symtab');
     t.is(await attached(t, py, { LD_LIBRARY_PATH: dir }), copy, 'the stripped copy is what was read');
   });
+}
+
+// Programs that run Python but are not named python (pyenv's 2.7 and 3.12): one linking
+// libpython, one loading a renamed copy with dlopen. Found through the library they map, with
+// the same stacks, thread ids, GIL and idle flags.
+for (const py of pythons.filter((p) => p.source === 'pyenv' && ['2.7', '3.12'].includes(p.minor))) {
+  for (const [how, build] of [['linking it', embedder], ['loading a renamed copy with dlopen', dlopener]] as const) {
+    test(`-p ${py.label} in a C program ${how}`, async (t) => {
+      const runner = build(py, fs.mkdtempSync(path.join(work, 'embed-')), `report-server-${py.minor}`);
+      // Embedded, the script's directory is not put on sys.path: scenes.py imports scenes3 from it.
+      t.is(await attached(t, py, { PYTHONPATH: TARGETS }, runner), runner.lib, 'the libpython it runs is what was read');
+    });
+  }
 }

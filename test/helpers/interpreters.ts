@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROOT } from './run';
 
 export interface Interpreter {
   /** The executable to run. */
@@ -127,4 +128,37 @@ export function strippedCopy(py: Interpreter, dir: string): string {
   fs.copyFileSync(lib, copy);
   execFileSync('strip', ['--strip-all', copy]);
   return copy;
+}
+
+/** A program that runs Python scripts but is not named python: `exe ...args SCRIPT ARGS` runs
+ *  SCRIPT as __main__ with sys.argv [SCRIPT, ...ARGS], with `env` added to its environment;
+ *  `lib` is the libpython it runs. */
+export interface Embedder {
+  exe: string;
+  args: string[];
+  lib: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** test/fixtures/python/embed.c built in dir as `name`, linked to py's libpython. */
+export function embedder(py: Interpreter, dir: string, name: string): Embedder {
+  const lib = libpythonOf(py);
+  const prefix = path.dirname(path.dirname(py.path));
+  const inc = fs.readdirSync(path.join(prefix, 'include')).find((d) => d.startsWith('python'))!;
+  const exe = path.join(dir, name);
+  execFileSync('gcc', [path.join(ROOT, 'test/fixtures/python/embed.c'), '-o', exe,
+    `-I${path.join(prefix, 'include', inc)}`, `-L${path.dirname(lib)}`, `-l${path.basename(lib).replace(/^lib|\.so.*$/g, '')}`,
+    `-Wl,-rpath,${path.dirname(lib)}`]);
+  return { exe, args: [], lib, env: { PYTHONHOME: prefix } };
+}
+
+/** test/fixtures/python/embed_dl.c built in dir as `name`, loading with dlopen a copy of py's
+ *  libpython renamed dir/vendor/libappcore.so (`lib`). */
+export function dlopener(py: Interpreter, dir: string, name: string): Embedder {
+  const lib = path.join(dir, 'vendor', 'libappcore.so');
+  fs.mkdirSync(path.dirname(lib), { recursive: true });
+  fs.copyFileSync(libpythonOf(py), lib);
+  const exe = path.join(dir, name);
+  execFileSync('gcc', [path.join(ROOT, 'test/fixtures/python/embed_dl.c'), '-o', exe, '-ldl']);
+  return { exe, args: [lib], lib, env: { PYTHONHOME: path.dirname(path.dirname(py.path)) } };
 }
