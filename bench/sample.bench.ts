@@ -1,6 +1,8 @@
 // pysample's cost to the target, on every interpreter found (or those named:
 // `node dist/bench/sample.bench.js 3.12 3.11`; with --stripped, on a stripped
-// copy of each named pyenv interpreter's libpython, loaded by LD_LIBRARY_PATH):
+// copy of each named pyenv interpreter's libpython, loaded by LD_LIBRARY_PATH;
+// with --embedded, in a C program linking it instead of its python;
+// --processes N measures each in N target processes instead of five):
 //   - the median time running threads are stopped per sample (goal: <= 100 µs on 3.12),
 //   - the share of requested samples taken at -r 0.001 (goal: >= 95%),
 //   - the target's slowdown with sampling at -r 0.01 (<= 2%), -r 0.001 (<= 10%)
@@ -22,12 +24,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findInterpreters, strippedCopy, type Interpreter } from '../test/helpers/interpreters';
+import { embedder, findInterpreters, strippedCopy, type Interpreter } from '../test/helpers/interpreters';
 import { collect, PYSAMPLE, TARGETS } from '../test/helpers/sampling';
 
 const WINDOW_S = 1;
-/** Target processes per interpreter, and sampled windows per mode in each. */
-const PROCESSES = 3;
+/** Target processes per interpreter (by default), and sampled windows per mode in each. */
+const PROCESSES = 5;
 const ROUNDS = 4;
 /** Windows at -r 0.01 are longer: 100 stops a second cost a few hundred microseconds per second,
  *  and a window must hold enough of them to tell 1.5% from 2.5%. */
@@ -61,8 +63,8 @@ function within(chunks: Chunk[], from: number, to: number): number[] {
   return chunks.filter((c) => c.end - c.dur >= from && c.end <= to).map((c) => c.dur);
 }
 
-async function measure(py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<Figures> {
-  const target = spawn(py.path, [path.join(TARGETS, 'cpu_bound.py'), '--chunks'], {
+async function measure(py: Interpreter, env: NodeJS.ProcessEnv = {}, command = py.path): Promise<Figures> {
+  const target = spawn(command, [path.join(TARGETS, 'cpu_bound.py'), '--chunks'], {
     stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });
   const chunks: Chunk[] = [];
@@ -112,36 +114,63 @@ async function measure(py: Interpreter, env: NodeJS.ProcessEnv = {}): Promise<Fi
 const slowdown = (ratio: number): number => 100 * (ratio - 1);
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 
-/** A directory holding a stripped copy of a pyenv interpreter's libpython, or undefined if it has none. */
-function strippedLib(py: Interpreter): string | undefined {
+/** How py is run for the benchmark: itself, with a stripped copy of its libpython, or as a C
+ *  program linking its libpython (undefined if it has no shared libpython). */
+function targetOf(py: Interpreter, kind: 'plain' | 'stripped' | 'embedded'):
+  { label: string; env: NodeJS.ProcessEnv; command: string; dir?: string } | undefined {
+  if (kind === 'plain') return { label: py.label, env: {}, command: py.path };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pysample-bench-'));
   try {
-    strippedCopy(py, dir);
-    return dir;
+    if (kind === 'stripped') {
+      strippedCopy(py, dir);
+      return { label: `${py.label}, stripped libpython`, env: { LD_LIBRARY_PATH: dir }, command: py.path, dir };
+    }
+    const { exe, env } = embedder(py, dir, `app-${py.minor}`);
+    return { label: `${py.label}, embedded in a C program`, env, command: exe, dir };
   } catch {
     fs.rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
 }
 
+/** The command line: interpreter names, --stripped, --embedded, --processes N. */
+function options(argv: string[]): { names: string[]; stripped: boolean; embedded: boolean; processes: number } {
+  const names: string[] = [];
+  let stripped = false;
+  let embedded = false;
+  let processes = PROCESSES;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--stripped') stripped = true;
+    else if (argv[i] === '--embedded') embedded = true;
+    else if (argv[i] === '--processes') {
+      processes = Number(argv[++i]);
+      if (!Number.isInteger(processes) || processes < 1) throw new Error('--processes needs a whole number of at least 1');
+    } else names.push(argv[i]!);
+  }
+  if (stripped && embedded) throw new Error('--stripped and --embedded cannot be combined');
+  return { names, stripped, embedded, processes };
+}
+
 async function main(): Promise<void> {
-  const stripped = process.argv.includes('--stripped');
-  const names = process.argv.slice(2).filter((a) => a !== '--stripped');
+  const { names, stripped, embedded, processes } = options(process.argv.slice(2));
   let pythons = findInterpreters().filter((p) => names.length === 0 || names.some((n) => p.version.startsWith(n) || p.path === n));
-  if (stripped) pythons = pythons.filter((p) => p.source === 'pyenv');
+  if (stripped || embedded) pythons = pythons.filter((p) => p.source === 'pyenv');
   if (pythons.length === 0) throw new Error('no Python interpreter found');
-  console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); ${PROCESSES} target processes per interpreter, in each per mode ${ROUNDS} sampled windows (${MODES.map((m) => `${m.window} s ${m.name}`).join(", ")}), each between unsampled ones as long`);
+  console.log(`target: test/targets/cpu_bound.py --chunks (50 frames); ${processes} target processes per interpreter, in each per mode ${ROUNDS} sampled windows (${MODES.map((m) => `${m.window} s ${m.name}`).join(", ")}), each between unsampled ones as long`);
   console.log('slowdown: median over all sampled windows (in brackets the lowest and highest of the processes\' own medians)');
   console.log('| interpreter | stopped per sample (median, -r 0.001) | samples taken at -r 0.001 | slowdown -r 0.01 | slowdown -r 0.001 | slowdown --nonblocking -r 0.001 |');
   console.log('|---|---|---|---|---|---|');
   let missed = 0;
   for (const py of pythons) {
-    const lib = stripped ? strippedLib(py) : undefined;
-    if (stripped && !lib) continue;
-    const label = lib ? `${py.label}, stripped libpython` : py.label;
+    const target = targetOf(py, stripped ? 'stripped' : embedded ? 'embedded' : 'plain');
+    if (!target) continue;
+    const { label, env, command, dir } = target;
     const runs: Figures[] = [];
-    for (let i = 0; i < PROCESSES; i++) runs.push(await measure(py, lib ? { LD_LIBRARY_PATH: lib } : {}));
-    if (lib) fs.rmSync(lib, { recursive: true, force: true });
+    try {
+      for (let i = 0; i < processes; i++) runs.push(await measure(py, env, command));
+    } finally {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
     const stoppedUs = median(runs.flatMap((r) => r.stopped));
     const achieved = median(runs.flatMap((r) => r.achieved));
     const cells = MODES.map((m) => {
