@@ -267,10 +267,10 @@ for (const py of embeddable) {
 
 for (const py of embeddable) {
   test.serial(`a process caught before Python is initialised is told apart ${py.label}`, async (t) => {
-    // The library under its own name: a renamed 2.7 tells its version only once initialised.
-    const { exe, env } = dlopener(py, fs.mkdtempSync(path.join(work, 'early-')), `appcore-early-${py.minor}`);
+    // A renamed library: neither its name nor (before 3.11) its memory tells the version yet.
+    const { exe, args, env } = dlopener(py, fs.mkdtempSync(path.join(work, 'early-')), `appcore-early-${py.minor}`);
     const { spawn } = await import('node:child_process');
-    const child = spawn(exe, [libpythonOf(py), script], {
+    const child = spawn(exe, [...args, script], {
       stdio: ['pipe', 'ignore', 'ignore'],
       env: { ...process.env, ...env, PYTHONPATH: scripts, EMBED_DELAY_MS: '3000' },
     });

@@ -8,7 +8,7 @@ import type { StopRequest } from '../native';
 import { CodeCache, type Frame } from './codecache';
 import { DebugOffsetsError, hasCookie, layoutFromDebugOffsets } from './debug-offsets';
 import { layoutFor, type Layout } from './layouts';
-import { findImage, findVersion, imageAddr, locateInterp, readProcess, runtimeAddr, validates, type Image } from './locate';
+import { findImage, findVersion, imageAddr, locateInterp, notInitialised, readProcess, runtimeAddr, validates, versionNotWritten, type Image } from './locate';
 import { isPtr, ptr, type Memory } from './memory';
 import type { Interpreter, RawThread } from './threads';
 import { TaskIds, ThreadIdMap } from './tid';
@@ -64,7 +64,10 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   const files = readProcess(pid);
   const img = findImage(pid, files, root);
   const found = findVersion(mem, img, files);
-  if (!found) throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
+  if (!found) {
+    if (versionNotWritten(mem, img)) throw notInitialised(pid, img);
+    throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
+  }
   const { layout, fromDebug } = chooseLayout(pid, img.path, found.version, debugHead(mem, img, found.version));
   const codeType = imageAddr(img, 'PyCode_Type');
   const tids = new ThreadIdMap(mem, new TaskIds(pid));

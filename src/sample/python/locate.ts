@@ -125,6 +125,18 @@ function tryRead(mem: Memory, addr: number | undefined, len: number): Buffer | u
 }
 
 /** The version, from the most precise source available. `where` says which one. */
+/** The error for a process whose interpreter has not started yet (a launched process is opened
+ *  again until it has). */
+export function notInitialised(pid: number, img: Image): ToolError {
+  return new ToolError(`the Python interpreter in pid ${pid} is not initialised yet (${img.path})`);
+}
+
+/** Whether the image has Py_GetVersion()'s buffer and it is still empty: before 3.11 it is filled
+ *  while the interpreter starts, so a library of any name that has not started says so. */
+export function versionNotWritten(mem: Memory, img: Image): boolean {
+  return ['version', 'version.0'].some((name) => tryRead(mem, imageAddr(img, name), 64)?.every((b) => b === 0));
+}
+
 export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { version: PyVersion; where: string } | undefined {
   const hex = tryRead(mem, imageAddr(img, 'Py_Version'), 4);
   const v1 = hex && fromHex(hex.readUInt32LE(0));
@@ -161,26 +173,25 @@ export function locateInterp(pid: number, mem: Memory, img: Image, files: Proces
       return undefined;
     }
   };
-  // A null interpreter pointer where the symbol says it lives means "not started yet" (a launched
-  // process is opened again until it is ready): no scan then, it would find nothing either.
-  const notYet = (): ToolError => new ToolError(`the Python interpreter in pid ${pid} is not initialised yet (${img.path})`);
+  // A null interpreter pointer where the symbol says it lives means "not started yet": no scan
+  // then, it would find nothing either.
   if (mode === 'auto') {
     const rt = runtimeAddr(img);
     if (rt !== undefined && l.runtime) {
       const interp = word(rt + l.runtime.interpretersHead);
-      if (interp === 0) throw notYet();
+      if (interp === 0) throw notInitialised(pid, img);
       if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol', runtime: rt };
     }
     const head = imageAddr(img, 'interp_head');
     const interp = head === undefined ? undefined : word(head);
-    if (interp === 0) throw notYet();
+    if (interp === 0) throw notInitialised(pid, img);
     if (interp !== undefined && isPtr(interp)) return { interp, how: 'symbol' };
     // 2.7/3.6 without .symtab: PyInterpreterState_Head() is `mov interp_head(%rip),%rax; ret`.
     const fn = imageAddr(img, 'PyInterpreterState_Head');
     const code = fn === undefined ? undefined : tryRead(mem, fn, 8);
     if (fn !== undefined && code && code[0] === 0x48 && code[1] === 0x8b && code[2] === 0x05 && code[7] === 0xc3) {
       const p = word(fn + 7 + code.readInt32LE(3));
-      if (p === 0) throw notYet();
+      if (p === 0) throw notInitialised(pid, img);
       if (p !== undefined && isPtr(p) && accept(p)) return { interp: p, how: 'disassembly' };
     }
   }
