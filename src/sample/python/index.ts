@@ -66,7 +66,7 @@ export function openPython(pid: number, mem: Memory, opts: OpenOptions = {}): Py
   const found = findVersion(mem, img, files);
   if (!found) {
     if (versionNotWritten(mem, img)) throw notInitialised(pid, img);
-    throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path})`);
+    throw new ToolError(`cannot tell which Python version pid ${pid} runs (${img.path}): neither its memory nor its file names say`);
   }
   const { layout, fromDebug } = chooseLayout(pid, img.path, found.version, debugHead(mem, img, found.version));
   const codeType = imageAddr(img, 'PyCode_Type');

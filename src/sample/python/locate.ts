@@ -124,11 +124,10 @@ function tryRead(mem: Memory, addr: number | undefined, len: number): Buffer | u
   }
 }
 
-/** The version, from the most precise source available. `where` says which one. */
 /** The error for a process whose interpreter has not started yet (a launched process is opened
  *  again until it has). */
 export function notInitialised(pid: number, img: Image): ToolError {
-  return new ToolError(`the Python interpreter in pid ${pid} is not initialised yet (${img.path})`);
+  return new ToolError(`the Python interpreter in pid ${pid} is not initialised yet (${img.path}): sample it once it has started`);
 }
 
 /** Whether the image has Py_GetVersion()'s buffer and it is still empty: before 3.11 it is filled
@@ -137,6 +136,7 @@ export function versionNotWritten(mem: Memory, img: Image): boolean {
   return ['version', 'version.0'].some((name) => tryRead(mem, imageAddr(img, name), 64)?.every((b) => b === 0));
 }
 
+/** The version, from the most precise source available. `where` says which one. */
 export function findVersion(mem: Memory, img: Image, files: ProcessFiles): { version: PyVersion; where: string } | undefined {
   const hex = tryRead(mem, imageAddr(img, 'Py_Version'), 4);
   const v1 = hex && fromHex(hex.readUInt32LE(0));
