@@ -158,6 +158,16 @@ test('permission: root without CAP_SYS_PTRACE, as in a container without SYS_PTR
   oneLineError(t, r, 1, /permission denied: (this container lacks the SYS_PTRACE capability|running as root but without CAP_SYS_PTRACE) \(.*--cap-add SYS_PTRACE/);
 });
 
+test('permission: root inside a user namespace, the target outside it', async (t) => {
+  if (!hasTool(t, 'unshare', ['--version'], 'unshare (util-linux)')) return;
+  const pid = idleProcess();
+  const r = await collect(spawn('unshare', ['--user', '--map-root-user', process.execPath, PYSAMPLE, '-p', String(pid)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }));
+  oneLineError(t, r, 1, new RegExp(`cannot attach to pid ${pid}: permission denied: pysample runs in a user namespace \\(uid map 0 \\d+ 1\\) .*\\(run pysample in the target's user namespace, or from the host\\)`));
+  t.is(await harmed(pid), undefined);
+});
+
 test('permission: another tracer is attached (named from /proc)', async (t) => {
   if (!needPython(t)) return;
   if (!hasTool(t, 'strace', ['-V'], 'strace')) return;

@@ -116,7 +116,9 @@ test('explainAttach: every cause with its fix', (t) => {
   t.is(explainAttach({ ...facts, yama: 0, targetUid: 0 }),
     "cannot attach to pid 42: permission denied: it runs as uid 0 and pysample as uid 1000 without CAP_SYS_PTRACE (run as root or as that user, or 'sudo setcap cap_sys_ptrace+ep $(command -v node)')");
   t.regex(explainAttach({ ...facts }), /not root and no CAP_SYS_PTRACE \(run as root, or 'sudo setcap cap_sys_ptrace\+ep/);
-  t.regex(explainAttach({ ...facts, hasPtraceCap: true }), /permission denied \(the target may be setuid or not dumpable/);
+  t.is(explainAttach({ ...facts, hasPtraceCap: true, uid: 0, userNamespace: '0 1000 1' }),
+    "cannot attach to pid 42: permission denied: pysample runs in a user namespace (uid map 0 1000 1) and its CAP_SYS_PTRACE counts only for processes created inside it (run pysample in the target's user namespace, or from the host)");
+  t.regex(explainAttach({ ...facts, hasPtraceCap: true, uid: 0 }), /permission denied although pysample has CAP_SYS_PTRACE: a security module \(SELinux, AppArmor\) or the kernel protects this process \(look for the denial in 'dmesg'/);
   t.is(explainAttach({ ...facts, errno: 'EIO' }), 'cannot attach to pid 42: EIO');
 });
 

@@ -17,6 +17,9 @@ export interface AttachFacts {
   tracerPid?: number;        // TracerPid of the target (0: none)
   tracerName?: string;
   container: boolean;        // pysample runs in a container (docker, podman, kubernetes)
+  /** pysample's uid map when it runs in a user namespace other than the first one (its
+   *  capabilities count only inside it), e.g. "0 1000 1". */
+  userNamespace?: string;
 }
 
 /** The one-line message for a failed attach (without the `pysample: ` prefix). */
@@ -47,7 +50,10 @@ export function explainAttach(f: AttachFacts): string {
   if (!f.hasPtraceCap) {
     return `${head}: permission denied: not root and no CAP_SYS_PTRACE (run as root, or 'sudo setcap cap_sys_ptrace+ep $(command -v node)')`;
   }
-  return `${head}: permission denied (the target may be setuid or not dumpable; run as root)`;
+  if (f.userNamespace !== undefined) {
+    return `${head}: permission denied: pysample runs in a user namespace (uid map ${f.userNamespace}) and its CAP_SYS_PTRACE counts only for processes created inside it (run pysample in the target's user namespace, or from the host)`;
+  }
+  return `${head}: permission denied although pysample has CAP_SYS_PTRACE: a security module (SELinux, AppArmor) or the kernel protects this process (look for the denial in 'dmesg' or the audit log)`;
 }
 
 /** Gathers the facts for explainAttach from /proc and /sys. */
@@ -66,7 +72,15 @@ export function attachFacts(pid: number, errno: string): AttachFacts {
     tracerPid,
     tracerName: tracerPid ? readText(`/proc/${tracerPid}/comm`)?.trim() : undefined,
     container: inContainer(),
+    userNamespace: userNamespaceMap(),
   };
+}
+
+/** pysample's uid map, unless it is the first user namespace's (all uids, mapped to themselves). */
+function userNamespaceMap(): string | undefined {
+  const map = readText('/proc/self/uid_map')?.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  if (!map || (map.length === 1 && map[0] === '0 0 4294967295')) return undefined;
+  return map.join(', ');
 }
 
 function inContainer(): boolean {
