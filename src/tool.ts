@@ -15,6 +15,12 @@ export class ToolError extends Error {}
 /** A usage error: printed as `tool: message (see tool --help)`, exit status 2. */
 export class UsageError extends Error {}
 
+/** A numeric option's value. Numeric options are read by yargs as strings (its own conversion
+ *  turns "abc" into NaN), so a refusal can quote what was typed; defaults come as numbers. */
+export function optionNumber(v: string | number): number {
+  return typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v);
+}
+
 /** Thrown by Output.write once the reader of stdout has gone away. */
 export class PipeClosed extends Error {
   constructor() {

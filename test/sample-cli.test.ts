@@ -88,7 +88,11 @@ const usage: [string[], RegExp][] = [
   [[], /nothing to sample: give -p PID or -t CMD/],
   [['-p', '1', '-t', 'python3'], /either -p PID or -t CMD, not both/],
   [['-t'], /-t needs a command/],
-  [['-p', 'abc'], /-p wants a process id/],
+  [['-p', 'abc'], /-p wants a process id, a positive integer, not 'abc'/],
+  [['-p', '1.5'], /-p wants a process id, a positive integer, not '1\.5'/],
+  [['-p', '1', '-r', 'fast'], /-r wants the interval in seconds, e.g\. 0\.01, not 'fast'/],
+  [['-p', '1', '-s', '1m'], /-s wants a duration in seconds greater than 0, not '1m'/],
+  [['-p'], /Not enough arguments following: p/],
   [['-p', '1', '--frequency', '5'], /Unknown argument/],
 ];
 for (const [args, re] of usage) {
@@ -110,6 +114,20 @@ test('not a Python process: says what the executable is; the process is not harm
   const pid = idleProcess();
   oneLineError(t, await pysample(['-p', String(pid)]), 1, /not a Python process .*sleep/);
   t.is(await harmed(pid), undefined);
+});
+
+test('-p of a kernel thread says so', async (t) => {
+  // Found by looking: the first process whose stat flags carry PF_KTHREAD.
+  const kthread = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((d) => {
+    const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+    return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]) & 0x00200000) !== 0;
+  });
+  if (!kthread) {
+    if (CI) t.fail('no kernel thread is visible in /proc');
+    else t.log('no kernel thread is visible in /proc (a PID namespace)');
+    return;
+  }
+  oneLineError(t, await pysample(['-p', kthread]), 1, new RegExp(`^pysample: pid ${kthread} is a kernel thread \\(.+\\), not a Python process \\(check the pid\\)\n$`));
 });
 
 test('-t with a missing command, and with one that is not Python', async (t) => {

@@ -5,7 +5,7 @@ import test from 'ava';
 import { splitArgs, toSettings, type RawArgs } from '../src/sample/args';
 import { explainAttach, type AttachFacts } from '../src/sample/errors';
 import { formatError, formatHeader, formatRecord, formatTime, formatTotals } from '../src/sample/output';
-import { formatCmdline, hasCapability, parseStatus, statFields, statGroups, statState } from '../src/sample/procfs';
+import { formatCmdline, hasCapability, parseStatus, statFields, statGroups, statIsKernelThread, statState } from '../src/sample/procfs';
 import { median } from '../src/sample/session';
 import { Ticker } from '../src/sample/timer';
 import { UsageError } from '../src/tool';
@@ -46,6 +46,8 @@ test('stat parsing takes the fields after the LAST parenthesis', (t) => {
   t.is(statState('7 (python3) R 1 7 7 0 -1 4194304'), 'R');
   t.deepEqual(statGroups('7 (python3) R 1 7 7 0 -1 4194304'), { pgrp: 7, tpgid: -1 });
   t.is(statState('garbage'), '?');
+  t.false(statIsKernelThread('7 (python3) R 1 7 7 0 -1 4194304'));
+  t.true(statIsKernelThread('2 (kthreadd) S 0 0 0 0 -1 2129984'));
 });
 
 test('status, capabilities, command line', (t) => {

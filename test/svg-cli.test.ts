@@ -76,6 +76,18 @@ for (const args of [['--bogus'], ['--width', 'abc'], ['--width', '0'], ['--color
   });
 }
 
+test('a refused number is quoted as typed', async (t) => {
+  const cases: [string[], string][] = [[['--width', 'abc'], '--width needs a positive whole number, not "abc"'],
+    [['--fontwidth', '1e'], '--fontwidth needs a positive number, not "1e"'], [['--total', ''], '--total needs a positive number, not ""']];
+  for (const [args, said] of cases) {
+    const r = await pyflamegraph(args, 'a;b 1\n');
+    t.is(r.code, 2);
+    t.true(r.stderr.startsWith(`pyflamegraph: ${said} (`), r.stderr);
+  }
+  const r = await pyflamegraph(['--width'], 'a;b 1\n');
+  t.is(r.code, 2, 'an option without its number');
+});
+
 // ---------------------------------------------------------------------------
 // Input
 

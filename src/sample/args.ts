@@ -1,7 +1,7 @@
 // pysample's command line before yargs sees it: everything after -t (or --)
 // is the command to launch, even if it looks like one of pysample's options.
 
-import { UsageError } from '../tool';
+import { optionNumber, UsageError } from '../tool';
 
 /** Options that take a value, so the word after them is never -t or --. */
 const WITH_VALUE = new Set(['-p', '--pid', '-s', '--seconds', '-r', '--rate', '-o', '--output']);
@@ -43,11 +43,12 @@ export interface Settings {
   quiet: boolean;
 }
 
+/** As yargs gives them: numbers as typed (see optionNumber), or as defaults. */
 export interface RawArgs {
-  pid?: number;
+  pid?: string | number;
   trace: boolean;
-  seconds?: number;
-  rate: number;
+  seconds?: string | number;
+  rate: string | number;
   'exclude-idle': boolean;
   output?: string;
   gil: boolean;
@@ -60,24 +61,27 @@ export function toSettings(a: RawArgs, command: string[]): Settings {
   if (a.trace && command.length === 0) throw new UsageError('-t needs a command to launch, e.g. -t python3 job.py');
   if (a.pid !== undefined && command.length) throw new UsageError('give either -p PID or -t CMD, not both');
   if (a.pid === undefined && command.length === 0) throw new UsageError('nothing to sample: give -p PID or -t CMD ARGS...');
-  if (a.pid !== undefined && (!Number.isInteger(a.pid) || a.pid <= 0)) {
+  const pid = a.pid === undefined ? undefined : optionNumber(a.pid);
+  if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) {
     throw new UsageError(`-p wants a process id, a positive integer, not '${a.pid}'`);
   }
-  if (!Number.isFinite(a.rate) || a.rate <= 0) throw new UsageError(`-r wants the interval in seconds, e.g. 0.01, not '${a.rate}'`);
-  if (a.rate >= 10) {
+  const rate = optionNumber(a.rate);
+  if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`-r wants the interval in seconds, e.g. 0.01, not '${a.rate}'`);
+  if (rate >= 10) {
     throw new UsageError(
-      `-r ${a.rate} looks like a frequency in Hz; -r is the interval between samples in seconds (for ${a.rate} samples a second use -r ${1 / a.rate})`,
+      `-r ${a.rate} looks like a frequency in Hz; -r is the interval between samples in seconds (for ${rate} samples a second use -r ${1 / rate})`,
     );
   }
-  if (a.seconds !== undefined && (!Number.isFinite(a.seconds) || a.seconds <= 0)) {
+  const seconds = a.seconds === undefined ? undefined : optionNumber(a.seconds);
+  if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) {
     throw new UsageError(`-s wants a duration in seconds greater than 0, not '${a.seconds}'`);
   }
   return {
-    pid: a.pid,
+    pid,
     command,
     // -p samples for 1 s unless told; -t samples until the command exits unless told.
-    seconds: a.seconds ?? (command.length ? undefined : 1),
-    interval: a.rate,
+    seconds: seconds ?? (command.length ? undefined : 1),
+    interval: rate,
     excludeIdle: a['exclude-idle'],
     output: a.output,
     gilOnly: a.gil,

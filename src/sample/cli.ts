@@ -10,7 +10,7 @@ import { launch, type Launched, whenReady } from './launch';
 import { type MemoryError, ProcessMemory } from './memory';
 import { native } from './native';
 import { RawWriter, formatHeader } from './output';
-import { isAlive, readCommand, readStatus } from './procfs';
+import { isAlive, readCommand, readStatus, readText, statIsKernelThread } from './procfs';
 import { openPython, type PythonProcess } from './python';
 import { Sampler, StopRefused } from './sampler';
 import { median, Session, type SessionStats } from './session';
@@ -30,10 +30,10 @@ SIGHUP end the run cleanly (with -t they go to CMD first, as a shell would pass 
 
 function options(y: Argv): Argv<RawArgs> {
   return y
-    .option('pid', { alias: 'p', type: 'number', describe: 'attach to the process with this id' })
+    .option('pid', { alias: 'p', requiresArg: true, describe: 'attach to the process with this id' })
     .option('trace', { alias: 't', type: 'boolean', default: false, describe: 'launch CMD ARGS... (the rest of the line) and sample it until it exits; also -- CMD ARGS...' })
-    .option('seconds', { alias: 's', type: 'number', describe: 'how long to sample [default: 1 with -p; with -t until CMD exits]' })
-    .option('rate', { alias: 'r', type: 'number', default: 0.01, describe: 'interval between samples, in seconds (not Hz); one sample at a random point of each' })
+    .option('seconds', { alias: 's', requiresArg: true, describe: 'how long to sample [default: 1 with -p; with -t until CMD exits]' })
+    .option('rate', { alias: 'r', requiresArg: true, default: 0.01, describe: 'interval between samples, in seconds (not Hz); one sample at a random point of each' })
     .option('exclude-idle', { alias: 'x', type: 'boolean', default: false, describe: 'leave out samples of idle threads' })
     .option('output', { alias: 'o', type: 'string', describe: 'write the samples to FILE instead of stdout' })
     .option('gil', { type: 'boolean', default: false, describe: 'sample only the thread that holds the GIL' })
@@ -52,6 +52,10 @@ function options(y: Argv): Argv<RawArgs> {
 /** Finds the interpreter; a permission problem is explained before the Python side ever runs. */
 function attach(pid: number, mem: ProcessMemory, nonblocking: boolean): PythonProcess {
   if (!isAlive(pid)) throw new ToolError(`no such process: pid ${pid} (check the pid; it may have exited)`);
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat !== undefined && statIsKernelThread(stat)) {
+    throw new ToolError(`pid ${pid} is a kernel thread (${readStatus(pid).get('Name') ?? '?'}), not a Python process (check the pid)`);
+  }
   try {
     mem.read(0, 1); // an unmapped address: EFAULT if allowed, EPERM if not
   } catch (err) {

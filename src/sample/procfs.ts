@@ -81,6 +81,11 @@ export function listThreads(pid: number): number[] | undefined {
   return tids;
 }
 
+/** PF_KTHREAD in field 9 (flags): a kernel thread, which has no user memory to read. */
+export function statIsKernelThread(text: string): boolean {
+  return (Number(statFields(text)[6]) & 0x00200000) !== 0;
+}
+
 /** True while the process exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
   const stat = readText(`/proc/${pid}/stat`);

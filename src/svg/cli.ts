@@ -17,12 +17,12 @@ interface Args {
   _: (string | number)[];
   title: string;
   subtitle: string;
-  width: number;
-  height: number;
+  width: string | number;
+  height: string | number;
   minwidth: string;
   fonttype: string;
-  fontsize: number;
-  fontwidth: number;
+  fontsize: string | number;
+  fontwidth: string | number;
   countname: string;
   nametype: string;
   colors?: string;
@@ -35,8 +35,8 @@ interface Args {
   flamechart: boolean;
   negate: boolean;
   notes: string;
-  total?: number;
-  factor: number;
+  total?: string | number;
+  factor: string | number;
   nameattr?: string;
   encoding?: string;
 }
@@ -58,12 +58,12 @@ function options(y: Argv): Argv<Args> {
     .parserConfiguration({ 'parse-positional-numbers': false, 'duplicate-arguments-array': false })
     .option('title', { type: 'string', default: '', describe: 'heading (default "Flame Graph", "Icicle Graph" or "Flame Chart")' })
     .option('subtitle', { type: 'string', default: '', describe: 'second heading, under the title' })
-    .option('width', { type: 'number', default: D.width, describe: 'image width in pixels' })
-    .option('height', { type: 'number', default: D.frameHeight, describe: 'height of each frame row in pixels' })
+    .option('width', { requiresArg: true, default: D.width, describe: 'image width in pixels' })
+    .option('height', { requiresArg: true, default: D.frameHeight, describe: 'height of each frame row in pixels' })
     .option('minwidth', { type: 'string', default: '0.1', describe: 'leave out frames narrower than this: pixels, or N% of the total' })
     .option('fonttype', { type: 'string', default: D.fontType, describe: 'font family' })
-    .option('fontsize', { type: 'number', default: D.fontSize, describe: 'font size in pixels' })
-    .option('fontwidth', { type: 'number', default: D.fontWidth, describe: 'average character width, relative to the font size (label truncation)' })
+    .option('fontsize', { requiresArg: true, default: D.fontSize, describe: 'font size in pixels' })
+    .option('fontwidth', { requiresArg: true, default: D.fontWidth, describe: 'average character width, relative to the font size (label truncation)' })
     .option('countname', { type: 'string', default: D.countName, describe: 'what the counts are, in tooltips' })
     .option('nametype', { type: 'string', default: D.nameType, describe: 'what the frames are, in the details line' })
     .option('colors', { alias: 'color', type: 'string', describe: `palette: ${PALETTES.join(', ')} (default python for Python stacks, else hot)` })
@@ -76,8 +76,8 @@ function options(y: Argv): Argv<Args> {
     .option('flamechart', { type: 'boolean', default: false, describe: 'flame chart: keep input order (time), do not merge stacks' })
     .option('negate', { type: 'boolean', default: false, describe: 'differential: swap red and blue' })
     .option('notes', { type: 'string', default: '', describe: 'text for a NOTES comment in the SVG' })
-    .option('total', { type: 'number', describe: 'count that spans the full width, if more than the sum of the counts' })
-    .option('factor', { type: 'number', default: D.factor, describe: 'multiply the counts shown in tooltips' })
+    .option('total', { requiresArg: true, describe: 'count that spans the full width, if more than the sum of the counts' })
+    .option('factor', { requiresArg: true, default: D.factor, describe: 'multiply the counts shown in tooltips' })
     .option('nameattr', { type: 'string', describe: 'file of extra attributes per function: NAME<TAB>attr=value... (title, href, id, class, target)' })
     .option('encoding', { type: 'string', describe: 'output encoding, declared in the XML header: UTF-8 (default), ISO-8859-1, US-ASCII' })
     .epilogue(examples()) as unknown as Argv<Args>;

@@ -1,7 +1,7 @@
 // The options of pyflamegraph: flamegraph.pl's tunables under the same names
 // and defaults, checked once so that the renderer can trust them.
 
-import { UsageError } from '../tool';
+import { optionNumber, UsageError } from '../tool';
 import { PALETTES, type Palette, type ShadeMode } from './color';
 
 export interface SvgOptions {
@@ -69,14 +69,16 @@ export const DEFAULTS: SvgOptions = {
   encoding: { declared: null, maxChar: 0x10ffff },
 };
 
-export function checkInteger(name: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`--${name} needs a positive whole number, not ${Number.isNaN(v) ? "something else" : v}`);
-  return v;
+export function checkInteger(name: string, v: string | number): number {
+  const n = optionNumber(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} needs a positive whole number, not "${v}"`);
+  return n;
 }
 
-export function checkPositive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} needs a positive number, not ${Number.isNaN(v) ? "something else" : v}`);
-  return v;
+export function checkPositive(name: string, v: string | number): number {
+  const n = optionNumber(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} needs a positive number, not "${v}"`);
+  return n;
 }
 
 /** "0.1" (pixels) or "1%" (of the total), as flamegraph.pl's --minwidth. */
