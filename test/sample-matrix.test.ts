@@ -58,11 +58,14 @@ function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutpu
   const still = raw.records.filter((r) => r.time >= from && r.time <= until && !r.frames.some((f) => f.name === 'reporter'));
   const times = [...new Set(still.map((r) => r.time))];
   t.true(times.length >= 5, `at least 5 samples while still (got ${times.length})`);
-  const wanted = Object.entries(dump.threads).map(([ident, th]) => ({
-    ident,
-    native: th.native,
-    keys: frameKeys(th.frames.map(([file, name, line]) => ({ file, name, line }))),
-  }));
+  // The sleeper wakes every 200 ms to test its loop's flag: caught then (most likely on a busy
+  // machine, waiting for a CPU), its innermost line is the loop's. Every other line must agree.
+  const innermostAnyLine = (keys: string[]): string[] => keys.map((k, i) => (i === 0 ? k.replace(/:\d+$/, '') : k));
+  const wanted = Object.entries(dump.threads).map(([ident, th]) => {
+    const keys = frameKeys(th.frames.map(([file, name, line]) => ({ file, name, line })));
+    const loose = ident === dump.roles.sleeper ? innermostAnyLine : (k: string[]): string[] => k;
+    return { ident, native: th.native, keys: loose(keys), loose };
+  });
   const hasNative = wanted.every((w) => w.native !== null);
   for (const time of times) {
     const recs = still.filter((r) => r.time === time);
@@ -71,12 +74,13 @@ function compare(t: ExecutionContext, py: Interpreter, dump: Dump, raw: RawOutpu
     for (const w of wanted) {
       const rec = hasNative
         ? recs.find((r) => r.tid === w.native)
-        : recs.find((r) => JSON.stringify(frameKeys(r.frames)) === JSON.stringify(w.keys));
+        : recs.find((r) => JSON.stringify(w.loose(frameKeys(r.frames))) === JSON.stringify(w.keys));
       if (!rec) {
-        t.fail(`thread ${w.ident} (native ${w.native}) missing at ${time}: wanted\n  ${w.keys.slice(0, 6).join('\n  ')}`);
+        const got = recs.map((r) => `${r.tid} [${r.flags}] ${frameKeys(r.frames).slice(0, 3).join(' < ')}`);
+        t.fail(`thread ${w.ident} (native ${w.native}) missing at ${time}: wanted\n  ${w.keys.slice(0, 6).join('\n  ')}\ngot\n  ${got.join('\n  ')}`);
         continue;
       }
-      t.deepEqual(frameKeys(rec.frames), w.keys, `stack of thread ${w.ident} at ${time}`);
+      t.deepEqual(w.loose(frameKeys(rec.frames)), w.keys, `stack of thread ${w.ident} at ${time}`);
       t.is(rec.idleMarker, rec.flags.includes('idle'), 'idle flag and [idle] frame agree');
       if (w.ident !== dump.roles.spinner && w.ident !== dump.roles.sleeper) {
         t.true(rec.flags.includes('idle'), `thread ${w.ident} blocked in a wait is idle (${rec.tid} [${rec.flags}] at ${time}: ${rec.frames[0]?.name})`);

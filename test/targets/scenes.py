@@ -21,6 +21,7 @@ PY3 = sys.version_info[0] >= 3
 DEPTH = 120
 release = threading.Event()
 spinning = [True]
+sleeping = [True]
 natives = {}
 
 
@@ -58,7 +59,8 @@ class Worker(object):
 
 def sleeper():
     note_native()
-    while not release.is_set():
+    # A plain flag, so that between sleeps the thread is at the loop line, never in a call.
+    while sleeping[0]:
         time.sleep(0.2)
 
 
@@ -122,6 +124,7 @@ def reporter(dump, hold, expected):
     os.rename(tmp, dump)
     time.sleep(hold)
     spinning[0] = False
+    sleeping[0] = False
     release.set()
 
 
