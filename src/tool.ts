@@ -15,8 +15,9 @@ export class ToolError extends Error {}
 /** A usage error: printed as `tool: message (see tool --help)`, exit status 2. */
 export class UsageError extends Error {}
 
-/** A numeric option's value. Numeric options are read by yargs as strings (its own conversion
- *  turns "abc" into NaN), so a refusal can quote what was typed; defaults come as numbers. */
+/** A numeric option's value. Numeric options are declared without a yargs type (its number type
+ *  turns "abc" into NaN), so what does not look like a number arrives as typed and a refusal can
+ *  quote it; numbers and defaults arrive as numbers. */
 export function optionNumber(v: string | number): number {
   return typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v);
 }

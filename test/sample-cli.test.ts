@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readText, statIsKernelThread } from '../src/sample/procfs';
 import { findInterpreters, isCoreVersion } from './helpers/interpreters';
 import { parseRaw } from './helpers/raw';
 import { collect, harmed, hasTool, PYSAMPLE, pysample, ROOT, TARGETS } from './helpers/sampling';
@@ -119,8 +120,8 @@ test('not a Python process: says what the executable is; the process is not harm
 test('-p of a kernel thread says so', async (t) => {
   // Found by looking: the first process whose stat flags carry PF_KTHREAD.
   const kthread = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((d) => {
-    const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-    return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]) & 0x00200000) !== 0;
+    const stat = readText(`/proc/${d}/stat`);
+    return stat !== undefined && statIsKernelThread(stat);
   });
   if (!kthread) {
     if (CI) t.fail('no kernel thread is visible in /proc');
