@@ -59,7 +59,9 @@ if (!present && process.env.CI !== 'true') {
 
   for (const c of all) {
     test(`same graph as flamegraph.pl: ${c.output}`, async (t) => {
-      const r = await run([...c.options, path.join(DIR, c.input)]);
+      // flamegraph.pl's label text and differential tooltips: pyflamegraph's own
+      // defaults put a Python frame's function first and add both sides' shares.
+      const r = await run([...c.options, '--frame-labels', 'full', '--diff-tooltips', 'short', path.join(DIR, c.input)]);
       t.is(r.code, 0, r.stderr);
       const ours = parseSvg(r.stdout);
       const ref = parseSvg(fs.readFileSync(path.join(DIR, c.output), 'utf8'));

@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { BadLines, type Output, readLines, runTool, type ToolSpec, ToolError } from '../tool';
 import { PALETTES } from './color';
 import { StackReader } from './input';
+import { FRAME_LABELS } from './labels';
 import { formatPaletteMap, parseNameAttr, parsePaletteMap } from './nameattr';
 import * as opt from './options';
 import { render } from './render';
@@ -39,6 +40,9 @@ interface Args {
   factor: string | number;
   nameattr?: string;
   encoding?: string;
+  'frame-labels': string;
+  'diff-widths': string;
+  'diff-tooltips': string;
 }
 
 const USAGE = `$0 [options] [FILE...] > graph.svg
@@ -46,8 +50,10 @@ const USAGE = `$0 [options] [FILE...] > graph.svg
 Reads folded stacks ("frame;frame;frame count", from pyfold, pyfilter, stackcollapse-*.pl,
 inferno, py-spy or austin) from the FILEs or stdin ("-") and writes an interactive SVG flame
 graph: hover for details, click to zoom, Ctrl-F to search. Takes flamegraph.pl's options and
-draws the same graph. Lines with two counts ("stack before after", from difffolded.pl) make a
-differential graph: widths from "after", red where it grew, blue where it shrank.`;
+draws the same graph. Python frames are labelled function first ("BaseHandler._get_response
+(base.py:181)"); the tooltip and search keep the whole frame. Lines with two counts ("stack before
+after", from pydiff or difffolded.pl) make a differential graph: widths from "after" (or
+--diff-widths before), red where it grew, blue where it shrank.`;
 
 const D = opt.DEFAULTS;
 
@@ -80,6 +86,9 @@ function options(y: Argv): Argv<Args> {
     .option('factor', { requiresArg: true, default: D.factor, describe: 'multiply the counts shown in tooltips' })
     .option('nameattr', { type: 'string', describe: 'file of extra attributes per function: NAME<TAB>attr=value... (title, href, id, class, target)' })
     .option('encoding', { type: 'string', describe: 'output encoding, declared in the XML header: UTF-8 (default), ISO-8859-1, US-ASCII' })
+    .option('frame-labels', { type: 'string', requiresArg: true, default: D.frameLabels, describe: 'label text: python (Python frames as "function (file.py:line)", others whole) or full (the whole name, as flamegraph.pl)' })
+    .option('diff-widths', { type: 'string', requiresArg: true, default: D.diffWidths, describe: 'differential input: widths from the after or the before counts (before: what shrank is wide and blue)' })
+    .option('diff-tooltips', { type: 'string', requiresArg: true, default: D.diffTooltips, describe: "differential input: full (both sides' inclusive counts and shares) or short (flamegraph.pl's)" })
     .epilogue(examples()) as unknown as Argv<Args>;
 }
 
@@ -90,7 +99,10 @@ const EXAMPLES: [string, string][] = [
   ['$0 --inverted app.folded > icicle.svg', 'icicle graph, root at the top'],
   ['$0 --reverse --inverted app.folded > leaves.svg', 'merged at the leaves: who calls the hot functions'],
   ['$0 --flamechart app.folded > chart.svg', 'flame chart: stacks in input (time) order'],
-  ['difffolded.pl before.folded after.folded | $0 > diff.svg', 'differential graph; --negate swaps the colours'],
+  ['pydiff -f before.raw after.raw | $0 > diff.svg', 'differential graph: widths from after, red grew, blue shrank'],
+  ['pydiff -f before.raw after.raw | $0 --diff-widths before > shrank.svg', 'widths from before: what shrank (or vanished) is wide and blue'],
+  ['difffolded.pl before.folded after.folded | $0 > diff.svg', "the same from FlameGraph's script; --negate swaps the colours"],
+  ['$0 --frame-labels full app.folded > app.svg', "labels as flamegraph.pl draws them (the whole frame, cut to fit)"],
   ['$0 --colors python --minwidth 1% app.folded > app.svg', 'Python palette, frames under 1% left out'],
   ['$0 --colors java --hash perf.folded > perf.svg', 'a flamegraph.pl palette, shades by name hash'],
   ['$0 --width 800 --height 20 --bgcolors "#f0f0f0" app.folded > small.svg', 'image width, row height, flat background'],
@@ -129,6 +141,9 @@ export function toOptions(a: Args): opt.SvgOptions {
     total: a.total === undefined ? null : opt.checkPositive('total', a.total),
     factor: opt.checkPositive('factor', a.factor),
     encoding: opt.parseEncoding(a.encoding),
+    frameLabels: opt.parseChoice('frame-labels', a['frame-labels'], FRAME_LABELS),
+    diffWidths: opt.parseChoice('diff-widths', a['diff-widths'], ['after', 'before'] as const),
+    diffTooltips: opt.parseChoice('diff-tooltips', a['diff-tooltips'], ['full', 'short'] as const),
   };
 }
 
@@ -168,7 +183,7 @@ async function run(a: Args, out: Output): Promise<void> {
     ? parsePaletteMap(fs.existsSync(PALETTE_FILE) ? readSideFile(PALETTE_FILE, 'palette') : '')
     : null;
   const bad = new BadLines('pyflamegraph');
-  const reader = new StackReader({ reverse: o.reverse }, (where, line, reason) => bad.add(where, line, reason));
+  const reader = new StackReader({ reverse: o.reverse, diffWidths: o.diffWidths }, (where, line, reason) => bad.add(where, line, reason));
   await readLines(a._.map(String), (line, where) => reader.add(line, where), { encoding: 'utf8', bad });
   bad.report();
   const read = reader.finish(o.flamechart);

@@ -6,7 +6,7 @@
 //   hash (--hash)   flamegraph.pl's namehash of the name and of its reverse
 //   random          Math.random(), different on every run (--random)
 
-import { pythonKind, type PythonKind } from './python';
+import { pythonKind, type PythonKind, type RelativeKind } from './python';
 
 export const PALETTES = [
   'hot', 'mem', 'io', 'wakeup', 'chain', 'java', 'js', 'perl',
@@ -18,7 +18,8 @@ export type ShadeMode = 'name' | 'hash' | 'random';
 
 type Flat = 'red' | 'green' | 'blue' | 'aqua' | 'yellow' | 'purple' | 'orange';
 
-export function frameColor(palette: Palette, mode: ShadeMode, name: string): string {
+/** relative: how the python palette reads relative paths in this profile (python.ts relativePathsAre). */
+export function frameColor(palette: Palette, mode: ShadeMode, name: string, relative: RelativeKind = 'own'): string {
   const [v1, v2, v3] = shades(mode, name);
   switch (palette) {
     case 'hot':
@@ -30,7 +31,7 @@ export function frameColor(palette: Palette, mode: ShadeMode, name: string): str
       return rgb(r, r, 190 + int(55 * v2));
     }
     case 'python':
-      return pythonColor(pythonKind(name), v1);
+      return pythonColor(pythonKind(name, relative), v1);
     default:
       return flat(flatFor(palette, name), v1);
   }

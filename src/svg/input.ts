@@ -23,7 +23,12 @@ export interface ReadResult {
   total: number;
   /** Largest |delta| of any line, at least 1 (colour scale of differential graphs). */
   maxDelta: number;
+  /** Sums of the before and after counts when any line had two, else null. */
+  sides: { before: number; after: number } | null;
 }
+
+/** Which count of a differential line gives the widths: difffolded.pl's "after" (as flamegraph.pl), or "before". */
+export type DiffWidths = 'after' | 'before';
 
 /** A line that is not a folded stack, reported through BadLines. */
 export type BadLine = (where: Location, line: string, reason: string) => void;
@@ -32,9 +37,10 @@ export class StackReader {
   private readonly table = new StackTable();
   private total = 0;
   private maxDelta = 1;
+  private sides: { before: number; after: number } | null = null;
 
   constructor(
-    private readonly opts: { reverse: boolean },
+    private readonly opts: { reverse: boolean; diffWidths?: DiffWidths },
     private readonly bad: BadLine,
   ) {}
 
@@ -48,13 +54,21 @@ export class StackReader {
     let stack = last.stack;
     let count = last.count;
     let delta = NaN;
+    let counts = '';
     // A second count before the last one makes a differential line, as in
     // flamegraph.pl: the first count is "before", the last is "after".
     const before = endsWithCount(stack) ? parseCount(stack) : null;
     if (before) {
       stack = before.stack;
-      delta = count - before.count;
+      const after = count;
+      counts = `${formatCount(before.count)} ${formatCount(after)}`;
+      delta = after - before.count;
       if (Math.abs(delta) > this.maxDelta) this.maxDelta = Math.abs(delta);
+      this.sides ??= { before: 0, after: 0 };
+      this.sides.before += before.count;
+      this.sides.after += after;
+      // Widths from "before": what shrank stays wide (and blue); the colour still says after - before.
+      if (this.opts.diffWidths === 'before') count = before.count;
     }
     // The sort key: the line itself, or, with --reverse, the line rewritten
     // with the frames reversed (as flamegraph.pl rewrites it).
@@ -63,7 +77,7 @@ export class StackReader {
       stack = splitFrames(stack).reverse().join(';');
       key = Number.isNaN(delta)
         ? `${stack} ${formatCount(count)}`
-        : `${stack} ${formatCount(count - delta)} ${formatCount(count)}`;
+        : `${stack} ${counts}`;
     }
     const frames = splitFrames(stack);
     let joined = frames.length > 0 ? frames.length - 1 : 0;
@@ -75,7 +89,7 @@ export class StackReader {
   /** The records in merge order: sorted as flamegraph.pl sorts, or as read (flame chart). */
   finish(flamechart: boolean): ReadResult {
     const order = flamechart ? Array.from({ length: this.table.size }, (_, i) => i) : sortedOrder(this.table);
-    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta };
+    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta, sides: this.sides };
   }
 }
 

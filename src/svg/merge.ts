@@ -20,6 +20,8 @@ export interface Frames {
   end: number[];
   /** For differential input: the frame's own (leaf) after - before; NaN otherwise. */
   delta: number[];
+  /** after - before of every stack through the frame (inclusive): with the width, both sides' counts. */
+  incDelta: number[];
   /** Deepest depth kept (the root is depth 0). */
   maxDepth: number;
 }
@@ -50,13 +52,17 @@ export function mergeStacks(table: StackTable, order: readonly number[], opts: M
 
 /** flamegraph.pl's flow(): open and close frames along stacks in merge order. */
 class Flow {
-  private readonly out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
+  private readonly out: Frames = { name: [], depth: [], start: [], end: [], delta: [], incDelta: [], maxDepth: 0 };
   // Open frames by depth (0 is the root): frame id, start time, delta.
   private readonly openId: number[] = [];
   private readonly openStart: number[] = [];
   private readonly openDelta: number[] = [];
+  /** deltaTime when each open frame opened. */
+  private readonly openDeltaTime: number[] = [];
   private open = 0;
   private time = 0;
+  /** Sum of the deltas (after - before) of the stacks seen so far, as time sums their counts. */
+  private deltaTime = 0;
   private readonly sameKey: SameKeyFrames | null;
 
   constructor(
@@ -79,9 +85,11 @@ class Flow {
       // Only the leaf gets the line's delta; every other frame opened by a
       // differential line gets 0 (flamegraph.pl's += on a fresh entry).
       this.openDelta[i] = hasDelta ? (i === depth ? delta : 0) : NaN;
+      this.openDeltaTime[i] = this.deltaTime;
     }
     this.open = depth + 1;
     this.time += count;
+    if (hasDelta) this.deltaTime += delta;
   }
 
   finish(): Frames {
@@ -106,6 +114,7 @@ class Flow {
         this.out.start.push(start);
         this.out.end.push(end);
         this.out.delta.push(this.openDelta[i]!);
+        this.out.incDelta.push(this.deltaTime - this.openDeltaTime[i]!);
       }
     }
     this.open = downTo;
@@ -154,7 +163,7 @@ function withMaxDepth(f: Frames): Frames {
 }
 
 function withoutRemoved(f: Frames): Frames {
-  const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], maxDepth: 0 };
+  const out: Frames = { name: [], depth: [], start: [], end: [], delta: [], incDelta: [], maxDepth: 0 };
   f.depth.forEach((d, i) => {
     if (d < 0) return;
     out.name.push(f.name[i]!);
@@ -162,6 +171,7 @@ function withoutRemoved(f: Frames): Frames {
     out.start.push(f.start[i]!);
     out.end.push(f.end[i]!);
     out.delta.push(f.delta[i]!);
+    out.incDelta.push(f.incDelta[i]!);
   });
   return withMaxDepth(out);
 }

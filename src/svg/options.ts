@@ -3,6 +3,8 @@
 
 import { optionNumber, UsageError } from '../tool';
 import { PALETTES, type Palette, type ShadeMode } from './color';
+import type { DiffWidths } from './input';
+import type { FrameLabels } from './labels';
 
 export interface SvgOptions {
   /** Heading; '' picks "Flame Graph", "Icicle Graph" or "Flame Chart". */
@@ -36,6 +38,12 @@ export interface SvgOptions {
   factor: number;
   /** Declared and used output encoding. */
   encoding: OutputEncoding;
+  /** Label text: python (function first, for Python frames) or full (flamegraph.pl's). */
+  frameLabels: FrameLabels;
+  /** Differential input: which count gives the widths. */
+  diffWidths: DiffWidths;
+  /** Differential tooltips: full (both sides' inclusive counts and shares) or short (flamegraph.pl's). */
+  diffTooltips: 'full' | 'short';
 }
 
 export interface OutputEncoding {
@@ -67,7 +75,16 @@ export const DEFAULTS: SvgOptions = {
   total: null,
   factor: 1,
   encoding: { declared: null, maxChar: 0x10ffff },
+  frameLabels: 'python',
+  diffWidths: 'after',
+  diffTooltips: 'full',
 };
+
+/** One of a fixed set of words, for --frame-labels, --diff-widths and --diff-tooltips. */
+export function parseChoice<T extends string>(name: string, v: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`--${name} takes ${choices.join(' or ')}, not ${JSON.stringify(v)}`);
+}
 
 export function checkInteger(name: string, v: string | number): number {
   const n = optionNumber(v);

@@ -8,7 +8,7 @@ import type { ReadResult } from './input';
 import { makeLayout, scale } from './layout';
 import { mergeStacks, type Frames } from './merge';
 import type { SvgOptions } from './options';
-import { looksLikePython } from './python';
+import { looksLikePython, relativePathsAre } from './python';
 import { type Assets, head, TAIL } from './svg';
 
 export interface SideFiles {
@@ -55,12 +55,14 @@ export function render(
     maxDelta: read.maxDelta,
     nameAttr: side.nameAttr,
     paletteMap: side.paletteMap,
+    relative: palette === 'python' ? relativePathsAre(stacksOf(read)) : 'own',
+    sides: read.sides,
   });
 
   function* chunks(): Iterable<string> {
     let buf = head(o, layout, palette, assets);
     for (const i of drawOrder(frames)) {
-      buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!);
+      buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!, frames.incDelta[i]!);
       if (buf.length >= CHUNK) {
         yield buf;
         buf = '';

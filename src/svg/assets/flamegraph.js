@@ -120,9 +120,10 @@
   }
 
   // A title reads "NAME (COUNT COUNTNAME, PCT%)", or "...PCT%; +D%)" in a
-  // differential graph, COUNT with thousands separators. NAME may itself hold
+  // differential graph, which may go on "; before B COUNTNAME, P%; after A
+  // COUNTNAME, P%)"; COUNT with thousands separators. NAME may itself hold
   // " (", so the suffix is looked for from the end.
-  var SUFFIX = /^ \((\d[\d,]*(?:\.\d+)?) [^]*, -?\d+(?:\.\d+)?%(?:; [+-]?\d+(?:\.\d+)?%)?\)$/;
+  var SUFFIX = /^ \((\d[\d,]*(?:\.\d+)?) [^]*, -?\d+(?:\.\d+)?%(?:; [+-]?\d+(?:\.\d+)?%(?:; before -?\d[\d,]* [^]*, -?\d+(?:\.\d+)?%; after -?\d[\d,]* [^]*, -?\d+(?:\.\d+)?%)?)?\)$/;
 
   function titleOf(i) {
     if (fr.title[i] === undefined) {
@@ -144,6 +145,14 @@
   function nameOf(i) {
     titleOf(i);
     return fr.name[i];
+  }
+
+  // What the label is cut from: the renderer's data-label (python labels put
+  // the function first), else the whole name. Search still matches the name.
+  function labelOf(i) {
+    var t = fr.text[i] || fr.el[i].querySelector("text");
+    var source = t ? t.getAttribute("data-label") : null;
+    return source !== null ? source : nameOf(i);
   }
 
   // Samples, from the title; where a title has none (a --nameattr title), in
@@ -195,7 +204,7 @@
       x: r.getAttribute("x"), width: r.getAttribute("width"), textX: t ? t.getAttribute("x") : null, label: label,
       // A label left empty where the name clearly fits (the root "all") stays
       // empty; the margin covers widths rounded to 0.1 px.
-      blank: label === "" && fitLabel(nameOf(i), fr.w0[i] - 0.2) !== ""
+      blank: label === "" && fitLabel(labelOf(i), fr.w0[i] - 0.2) !== ""
     });
   }
 
@@ -205,7 +214,7 @@
     fr.rect[i].setAttribute("width", w.toFixed(2));
     if (!t) return;
     t.setAttribute("x", (x + 3).toFixed(2));
-    var label = o.blank ? "" : fitLabel(nameOf(i), w);
+    var label = o.blank ? "" : fitLabel(labelOf(i), w);
     if (label !== fr.label[i]) t.textContent = fr.label[i] = label;
   }
 
