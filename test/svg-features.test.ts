@@ -41,10 +41,10 @@ test('document shape: root attributes, style, configuration script, interactive 
   }
   const js = fs.readFileSync(path.join(ROOT, 'src/svg/assets/flamegraph.js'), 'utf8');
   t.true(svg.includes(js.replace(/\]\]>/g, ']]]]><![CDATA[>')), 'flamegraph.js embedded whole');
-  // Every frame: <g><title/><rect x y width height fill rx ry/><text x y>label</text></g>
+  // Every frame: <g><title/><rect x y width height fill rx ry/><text x y [data-label]>label</text></g>
   const frames = svg.slice(svg.indexOf('<g id="frames">') + 16, svg.lastIndexOf('</g>\n</svg>')).split('\n').filter(Boolean);
   for (const f of frames) {
-    t.regex(f, /^<g><title>[^<]*<\/title><rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="rgb\(\d+,\d+,\d+\)" rx="2" ry="2"\/><text x="[\d.]+" y="[\d.]+">[^<]*<\/text><\/g>$/);
+    t.regex(f, /^<g><title>[^<]*<\/title><rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="rgb\(\d+,\d+,\d+\)" rx="2" ry="2"\/><text x="[\d.]+" y="[\d.]+"(?: data-label="[^"<]*")?>[^<]*<\/text><\/g>$/);
   }
   t.is(frames.length, parseSvg(svg).frames.length);
 });
@@ -70,14 +70,16 @@ test('differential input: widths from the second count, red grew, blue shrank; -
   const [grow] = named(frames, 'grow');
   const [shrink] = named(frames, 'shrink');
   const [same] = named(frames, 'same');
-  t.is(grow!.title, 'grow (30 samples, 66.67%; +44.44%)');
-  t.is(shrink!.title, 'shrink (10 samples, 22.22%; -44.44%)');
-  t.is(same!.title, 'same (5 samples, 11.11%; 0.00%)');
+  t.is(grow!.title, 'grow (30 samples, 66.67%; +44.44%; before 10 samples, 22.22%; after 30 samples, 66.67%)');
+  t.is(shrink!.title, 'shrink (10 samples, 22.22%; -44.44%; before 30 samples, 66.67%; after 10 samples, 22.22%)');
+  t.is(same!.title, 'same (5 samples, 11.11%; 0.00%; before 5 samples, 11.11%; after 5 samples, 11.11%)');
+  const short = parseSvg((await run(['--diff-tooltips', 'short'], input)).stdout).frames;
+  t.is(named(short, 'grow')[0]!.title, 'grow (30 samples, 66.67%; +44.44%)');
   t.deepEqual(rgb(grow!), [255, 0, 0]);
   t.deepEqual(rgb(shrink!), [0, 0, 255]);
   t.deepEqual(rgb(same!), [255, 255, 255]);
   const neg = parseSvg((await run(['--negate'], input)).stdout).frames;
-  t.is(named(neg, 'grow')[0]!.title, 'grow (30 samples, 66.67%; -44.44%)');
+  t.is(named(neg, 'grow')[0]!.title, 'grow (30 samples, 66.67%; -44.44%; before 10 samples, 22.22%; after 30 samples, 66.67%)');
   t.deepEqual(rgb(named(neg, 'grow')[0]!), [0, 0, 255]);
 });
 

@@ -101,7 +101,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --flamechart app.folded > chart.svg', 'flame chart: stacks in input (time) order'],
   ['pydiff -f before.raw after.raw | $0 > diff.svg', 'differential graph: widths from after, red grew, blue shrank'],
   ['pydiff -f before.raw after.raw | $0 --diff-widths before > shrank.svg', 'widths from before: what shrank (or vanished) is wide and blue'],
-  ['difffolded.pl before.folded after.folded | $0 > diff.svg', "the same from FlameGraph's script; --negate swaps the colours"],
+  ['difffolded.pl before.folded after.folded | $0 --diff-tooltips short > diff.svg', "FlameGraph's script, flamegraph.pl's tooltips; --negate swaps the colours"],
   ['$0 --frame-labels full app.folded > app.svg', "labels as flamegraph.pl draws them (the whole frame, cut to fit)"],
   ['$0 --colors python --minwidth 1% app.folded > app.svg', 'Python palette, frames under 1% left out'],
   ['$0 --colors java --hash perf.folded > perf.svg', 'a flamegraph.pl palette, shades by name hash'],
