@@ -47,7 +47,7 @@ run('width, row height, font size and width, count name and name type', async (t
   const shown = (await b.frames(page)).filter((f) => !f.hidden);
   t.is(shown.find((f) => f.title === title)!.width, 780);
   for (const f of shown.filter((g) => !g.title.startsWith('all ('))) {
-    t.is(f.label, b.fit(nameOf(f.title), f.width, 14, 0.6), f.title);
+    t.is(f.label, b.fit(b.pythonLabel(nameOf(f.title)), f.width, 14, 0.6), f.title);
   }
   answers.push('db');
   await page.click('#search');
@@ -66,14 +66,18 @@ run('a differential graph: tooltips carry the change, shares come from the secon
     return { frames: [...s.frames.slice(0, last), name!], before: Number(before), after: s.count };
   });
   const totalAfter = lines.reduce((sum, l) => sum + l.after, 0);
+  const totalBefore = lines.reduce((sum, l) => sum + l.before, 0);
   const tip = (framePath: string[]): string => {
     const under = lines.filter((l) => framePath.every((f, i) => l.frames[i] === f));
     const after = under.reduce((sum, l) => sum + l.after, 0);
+    const before = under.reduce((sum, l) => sum + l.before, 0);
     // As in flamegraph.pl, the change is the frame's own: stacks that end there.
     const own = under.filter((l) => l.frames.length === framePath.length);
     const delta = own.reduce((sum, l) => sum + l.after - l.before, 0);
     const pct = (n: number) => ((100 * n) / totalAfter).toFixed(2);
-    return `${framePath[framePath.length - 1]} (${after} samples, ${pct(after)}%; ${delta > 0 ? '+' : ''}${pct(delta)}%)`;
+    // Then each side's inclusive count and its share of that side's samples.
+    const sides = `before ${before} samples, ${((100 * before) / totalBefore).toFixed(2)}%; after ${after} samples, ${pct(after)}%`;
+    return `${framePath[framePath.length - 1]} (${after} samples, ${pct(after)}%; ${delta > 0 ? '+' : ''}${pct(delta)}%; ${sides})`;
   };
   for (const framePath of [['main'], ['main', 'parse'], ['main', 'parse', 'tokenize'], ['main', 'eval', 'call']]) {
     await (await b.frame(page, tip(framePath))).hover();

@@ -243,6 +243,16 @@ export function matched(stacks: Stack[], re: RegExp, zoomedPath: string[] = []):
   return `Matched: ${share === 1 ? '100' : (100 * share).toFixed(1)}%`;
 }
 
+/**
+ * The text pyflamegraph's default labels start from: a Python frame
+ * PATH/FILE.py:FUNCTION:LINE reads "FUNCTION (FILE.py:LINE)"; anything else is
+ * its whole name, as flamegraph.pl labels it.
+ */
+export function pythonLabel(name: string): string {
+  const m = /^(?:.*\/)?([^/]+\.py):([^:]*):(\d+)$/.exec(name);
+  return m ? `${m[2]} (${m[1]}:${m[3]})` : name;
+}
+
 /** A label as flamegraph.pl fits it: fontwidth x fontsize per character, ".." when cut. */
 export function fit(name: string, width: number, fontsize = 12, fontwidth = 0.59): string {
   const chars = Math.floor(width / (fontsize * fontwidth));
