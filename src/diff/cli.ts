@@ -42,7 +42,7 @@ export const spec: ToolSpec<Args> = {
       .option('strip-hex', { type: 'boolean', default: false, describe: 'replace hex numbers (addresses) with 0x... (difffolded.pl -s)' })
       .option('top', { requiresArg: true, describe: `report the N frames whose inclusive share changed most, instead of the differential lines (default N ${DEFAULT_TOP} with --format)` })
       .option('format', { type: 'string', requiresArg: true, describe: 'report format: text (default), tsv or json; implies --top' })
-      .example('pydiff before.raw after.raw | pyflamegraph > diff.svg', 'differential flame graph: red grew, blue shrank')
+      .example('pydiff -f before.raw after.raw | pyflamegraph > diff.svg', 'differential flame graph: red grew, blue shrank')
       .example('pydiff -f before.raw after.raw | pyflamegraph --diff-widths before > shrank.svg', 'widths from before: what shrank is wide and blue')
       .example('pydiff -f --top 10 before.raw after.raw', 'did my change help? the 10 largest changes of share')
       .example('pydiff -f --format tsv before.folded after.folded', 'the same report, tab-separated (json: --format json)')
