@@ -42,13 +42,22 @@ export const spec: ToolSpec<Args> = {
       .option('strip-hex', { type: 'boolean', default: false, describe: 'replace hex numbers (addresses) with 0x... (difffolded.pl -s)' })
       .option('top', { requiresArg: true, describe: `report the N frames whose inclusive share changed most, instead of the differential lines (default N ${DEFAULT_TOP} with --format)` })
       .option('format', { type: 'string', requiresArg: true, describe: 'report format: text (default), tsv or json; implies --top' })
-      .example('pydiff -f before.raw after.raw | pyflamegraph > diff.svg', 'differential flame graph: red grew, blue shrank')
-      .example('pydiff -f before.raw after.raw | pyflamegraph --diff-widths before > shrank.svg', 'widths from before: what shrank is wide and blue')
-      .example('pydiff -f --top 10 before.raw after.raw', 'did my change help? the 10 largest changes of share')
-      .example('pydiff -f --format tsv before.folded after.folded', 'the same report, tab-separated (json: --format json)')
-      .example('pydiff -n --strip-hex a.folded b.folded | flamegraph.pl > diff.svg', 'difffolded.pl -n -s') as unknown as Argv<Args>,
+      .epilogue(examples()) as unknown as Argv<Args>,
   run,
 };
+
+// Shown as "command" over "  what it does", so long commands are not wrapped into columns.
+const EXAMPLES: [string, string][] = [
+  ['pydiff -f before.raw after.raw | pyflamegraph > diff.svg', 'differential flame graph: widths from after, red grew, blue shrank'],
+  ['pydiff -f before.raw after.raw | pyflamegraph --diff-widths before > shrank.svg', 'widths from before: what shrank is wide and blue'],
+  ['pydiff -f --top 10 before.raw after.raw', 'did my change help? the 10 largest changes of share'],
+  ['pydiff -f --format tsv before.folded after.folded', 'the same report, tab-separated (json: --format json)'],
+  ['pydiff -n --strip-hex a.folded b.folded | flamegraph.pl > diff.svg', 'difffolded.pl -n -s'],
+];
+
+function examples(): string {
+  return `Examples:\n${EXAMPLES.map(([cmd, what]) => `  ${cmd}\n      ${what}`).join('\n')}`;
+}
 
 /** Reads a whole input as latin1 text (one char per byte, as pyfold reads it). */
 function readWhole(name: string): string {
