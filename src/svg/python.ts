@@ -32,16 +32,17 @@ export interface PythonFrameParts {
 /**
  * Splits a Python frame: FILE:FUNCTION:LINE, FILE:FUNCTION (pyfold -f),
  * FUNCTION (FILE:LINE) or FUNCTION (FILE) (py-spy). Null when the frame is
- * not a Python frame: the file must end in .py (.pyc, .pyw, .pyx...) or be
- * CPython's <frozen ...>, <string> and the like.
+ * not a Python frame: the file must end in .py (.pyc, .pyw, .pyx...), be
+ * CPython's <frozen ...>, <string> and the like, or the function <module>.
  */
 export function pythonFrameParts(frame: string): PythonFrameParts | null {
+  // A script run by name has no .py (/usr/local/bin/gunicorn): its module frame tells.
   let m = PATH_FUNC_LINE.exec(frame);
-  if (m && PY_FILE.test(m[1]!)) return { file: m[1]!, func: m[2]!, line: m[3]! };
-  m = PATH_FUNC.exec(frame);
-  if (m && PY_FILE.test(m[1]!)) return { file: m[1]!, func: m[2]!, line: null };
+  if (m && (PY_FILE.test(m[1]!) || m[2] === '<module>')) return { file: m[1]!, func: m[2]!, line: m[3]! };
   m = PYSPY.exec(frame);
   if (m && PY_FILE.test(m[2]!)) return { file: m[2]!, func: m[1]!, line: m[3] ?? null };
+  m = PATH_FUNC.exec(frame);
+  if (m && (PY_FILE.test(m[1]!) || m[2] === '<module>')) return { file: m[1]!, func: m[2]!, line: null };
   return null;
 }
 
