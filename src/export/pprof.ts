@@ -5,8 +5,10 @@
 //   function       name = Python function, filename = its file; system_name =
 //                  the frame as pyfold prints it, so the folded stack can be
 //                  rebuilt exactly (and pprof's C++ demangler, which runs when
-//                  system_name equals name, leaves "<module>" alone)
-//   location       one per (function, line), no address or mapping
+//                  system_name equals name, leaves "<module>" alone). So
+//                  a function's lines are separate functions of one name
+//                  and file, which pprof's views merge by name and file.
+//   location       one per frame: the function and its line, no address
 //   sample labels  pid, tid, thread_name, idle=true, gil=true (raw records only)
 
 import { gzipSync } from 'node:zlib';
