@@ -24,9 +24,12 @@ interface TraceEvent {
 }
 
 export function writeTrace(model: SampleModel): string {
-  const interval = model.interval() ?? 0.001;
+  // Times in whole microseconds from the first sample: the inputs have
+  // microseconds, and Unix seconds as doubles would add noise to every dur.
+  const interval = Math.max(1, Math.round((model.interval() ?? 0.001) * 1e6));
   const range = model.timeRange();
   const t0 = range?.first ?? 0;
+  const us = (t: number): number => Math.round((t - t0) * 1e6);
   const frames = new FrameTable();
   const split: (number[] | undefined)[] = [];
   const events: TraceEvent[] = [];
@@ -44,15 +47,16 @@ export function writeTrace(model: SampleModel): string {
     const close = (keep: number, at: number): void => {
       while (open.length > keep) {
         const o = open.pop()!;
-        const e: TraceEvent = { name: frames.frames[o.frame]!.label, ph: 'X', ts: us(o.at - t0), dur: us(at - o.at), pid, tid };
+        const e: TraceEvent = { name: frames.frames[o.frame]!.label, ph: 'X', ts: o.at, dur: at - o.at, pid, tid };
         laneEvents.push({ e, depth: open.length });
       }
     };
     const list = runs(lane, interval);
-    let clock = t0;
+    let clock = 0;
     list.forEach((r, i) => {
       const timed = Number.isFinite(r.start);
-      const start = timed ? r.start : clock;
+      const start = timed ? us(r.start) : clock;
+      const last = timed ? us(r.last) : clock;
       const stack = (split[r.id] ??= frames.split(model.stacks[r.id]!));
       let k = 0;
       while (k < open.length && k < stack.length && open[k]!.frame === stack[k]) k++;
@@ -61,9 +65,9 @@ export function writeTrace(model: SampleModel): string {
       const next = list[i + 1];
       let end: number;
       if (!timed) end = clock = start + r.weight * interval;
-      else if (next && next.start - r.last <= 1.5 * interval) end = next.start;
-      else end = r.last + interval;
-      if (!next || (timed && end !== next.start)) close(0, end);
+      else if (next && us(next.start) - last <= 1.5 * interval) end = us(next.start);
+      else end = last + interval;
+      if (!next || (timed && end !== us(next.start))) close(0, end);
     });
     laneEvents.sort((a, b) => a.e.ts - b.e.ts || a.depth - b.depth);
     for (const x of laneEvents) events.push(x.e);
@@ -74,11 +78,6 @@ export function writeTrace(model: SampleModel): string {
   if (model.meta.command !== undefined) otherData.command = decode(model.meta.command);
   if (model.meta.python !== undefined) otherData.python = model.meta.python;
   return JSON.stringify({ traceEvents: events, displayTimeUnit: 'ms', otherData });
-}
-
-/** Seconds to microseconds, to the nanosecond. */
-function us(s: number): number {
-  return Math.round(s * 1e9) / 1e3;
 }
 
 /** Numeric ids: perf's '?' pid becomes the tid; folded lines get 0. */
