@@ -32,7 +32,7 @@ interface Args {
   'short-paths': boolean;
   format: string;
   timeline: boolean;
-  output: string | undefined;
+  output?: string;
 }
 
 /**
@@ -85,6 +85,7 @@ export const spec: ToolSpec<Args> = {
       .example('pyfold --pid --kernel --jit --addrs a.perf', 'the other stackcollapse-perf.pl options')
       .example('cat host1.folded host2.folded | pyfold', 'merge folded profiles (counts summed)')
       .example('pysample -p 9876 -s 30 | pyfold --format pprof > app.pb.gz', 'for go tool pprof, Pyroscope, Parca')
+      .example('cat *.folded | pyfold --format pprof --output merged.pb.gz', 'merged cron windows as one pprof profile')
       .example('pyfold --format speedscope -o app.speedscope.json app.raw', 'for speedscope')
       .example('pyfold --format trace app.raw > app.trace.json', 'for chrome://tracing, Perfetto')
       .example('pyfold --timeline app.raw | pyflamegraph --flamechart > chart.svg', 'flame chart: what ran when') as unknown as Argv<Args>,
@@ -118,7 +119,6 @@ function plain(argv: readonly string[]): Args | undefined {
     'short-paths': false,
     format: 'folded',
     timeline: false,
-    output: undefined,
   };
 }
 
