@@ -113,6 +113,24 @@ export class SampleModel implements SampleSink {
     return gaps[gaps.length >> 1];
   }
 
+  /**
+   * The sampling slot of a time: the interval it falls in, counted from the
+   * first sample; undefined without times or an interval. pysample samples
+   * once at a random point of each slot (the first at its very start), so
+   * two neighbours may be up to two intervals apart with no sample missed;
+   * slots tell a missed sample from jitter. Other inputs (perf) sample at
+   * regular times, which round to the nearest slot.
+   */
+  slotter(): ((t: number) => number) | undefined {
+    const interval = this.interval();
+    const range = this.timeRange();
+    if (interval === undefined || range === undefined) return undefined;
+    const origin = range.first;
+    // A few microseconds of slack: the threads of one sample are read one after another.
+    if (this.meta.interval !== undefined) return (t) => Math.floor((t - origin) / interval + 1e-3);
+    return (t) => Math.round((t - origin) / interval);
+  }
+
   /** Earliest and latest sample time over all lanes (s), or undefined when no sample has one. */
   timeRange(): { first: number; last: number } | undefined {
     let first = Infinity;
@@ -184,28 +202,36 @@ export interface Run {
   /** Time of the first and of the last sample (s; NaN when the input had none). */
   start: number;
   last: number;
+  /** Slots (see SampleModel.slotter) of the first and the last sample; NaN without. */
+  firstSlot: number;
+  lastSlot: number;
+  /** The next run follows with no slot missed between. */
+  joined: boolean;
 }
 
 /**
  * A lane's samples merged into runs. A run ends where the stack or flags
- * change, or at a gap: the next sample more than 1.5 intervals after the last
- * (the thread was not sampled, or its idle samples were dropped).
+ * change, or at a gap: a slot with no sample (the thread was not sampled, or
+ * its idle samples were dropped).
  */
-export function runs(lane: Lane, interval: number | undefined): Run[] {
+export function runs(lane: Lane, slot: ((t: number) => number) | undefined): Run[] {
   const out: Run[] = [];
-  const limit = interval === undefined ? Infinity : 1.5 * interval;
   let cur: Run | undefined;
   for (let i = 0; i < lane.n; i++) {
     const id = lane.ids[i]!;
     const flags = lane.flags[i]!;
     const t = lane.times[i]!;
-    if (cur && cur.id === id && cur.flags === flags && !(t - cur.last > limit)) {
+    const k = slot && Number.isFinite(t) ? slot(t) : Number.NaN;
+    const gap = k - (cur?.lastSlot ?? Number.NaN) > 1;
+    if (cur && cur.id === id && cur.flags === flags && !gap) {
       cur.weight += lane.weights[i]!;
       cur.samples++;
       cur.last = t;
+      cur.lastSlot = k;
       continue;
     }
-    cur = { id, flags, weight: lane.weights[i]!, samples: 1, start: t, last: t };
+    if (cur) cur.joined = !gap;
+    cur = { id, flags, weight: lane.weights[i]!, samples: 1, start: t, last: t, firstSlot: k, lastSlot: k, joined: false };
     out.push(cur);
   }
   return out;

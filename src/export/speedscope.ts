@@ -21,11 +21,12 @@ export function writeSpeedscope(model: SampleModel, name: string): string {
   const split: (number[] | undefined)[] = [];
   const range = model.timeRange();
   const lanes = sortedLanes(model.lanes);
+  const slot = model.slotter();
   const profiles = lanes.map((lane) => {
     const samples: number[][] = [];
     const weights: number[] = [];
     let sum = 0;
-    for (const r of runs(lane, model.interval())) {
+    for (const r of runs(lane, slot)) {
       const stack = (split[r.id] ??= frames.split(model.stacks[r.id]!));
       samples.push(stack);
       const w = scale(r.weight);

@@ -10,10 +10,10 @@
 //
 // One lane per thread, its root frame COMM-PID/TID (pyfold --tid's), lanes one
 // after another. Inside a lane the stacks come in the order sampled,
-// consecutive equal stacks merged into one line counting their samples. A gap
-// (the thread was not sampled for more than 1.5 intervals, or its idle
-// samples were dropped by pysample -x) is a line holding only the root: an
-// empty stretch above it. Every lane is padded with such lines to the same
+// consecutive equal stacks merged into one line. Counts are sampling slots
+// (intervals of time; see SampleModel.slotter), so x is time. A gap (slots in
+// which the thread was not sampled, or its idle samples were dropped by
+// pysample -x) is a line holding only the root: an empty stretch above it. Every lane is padded with such lines to the same
 // width, from the first sample of all threads to the last, so the same x
 // means the same time in each lane.
 //
@@ -28,7 +28,7 @@ export function writeTimeline(model: SampleModel): string[] {
   const interval = model.interval();
   const range = model.timeRange();
   const bodies: { lines: string[]; width: number; root: string; timed: boolean }[] = [];
-  for (const lane of sortedLanes(model.lanes)) bodies.push(laneLines(model, lane, interval, range?.first));
+  for (const lane of sortedLanes(model.lanes)) bodies.push(laneLines(model, lane));
   const timed = bodies.filter((b) => b.timed);
   const span = Math.max(0, ...timed.map((b) => b.width));
   const out: string[] = [];
@@ -45,20 +45,14 @@ export function writeTimeline(model: SampleModel): string[] {
 }
 
 /** One lane's lines, its width in samples and its root frame. */
-function laneLines(
-  model: SampleModel,
-  lane: Lane,
-  interval: number | undefined,
-  first: number | undefined,
-): { lines: string[]; width: number; root: string; timed: boolean } {
-  const list = runs(lane, interval);
+function laneLines(model: SampleModel, lane: Lane): { lines: string[]; width: number; root: string; timed: boolean } {
+  const list = runs(lane, model.slotter());
   const lines: string[] = [];
   const stack0 = list.length ? model.stacks[list[0]!.id]! : '';
   const semi = stack0.indexOf(';');
   const root = semi === -1 ? stack0 : stack0.slice(0, semi);
-  const timed = lane.tid !== '' && interval !== undefined && first !== undefined && list.length > 0 && Number.isFinite(list[0]!.start);
+  const timed = lane.tid !== '' && list.length > 0 && Number.isFinite(list[0]!.firstSlot);
   let width = 0;
-  let last = Number.NaN;
   /** The last line's stack and count, to merge runs that differ only in flags (GIL), which folded lines do not show. */
   let prev = -1;
   let prevCount = 0;
@@ -68,10 +62,10 @@ function laneLines(
     width += n;
     prev = -1;
   };
-  if (timed) gap(Math.round((list[0]!.start - first) / interval));
+  // Widths in slots (intervals of time), so that x is time whatever the sampler's jitter.
   for (const r of list) {
-    if (timed && r.start - last > 1.5 * interval) gap(Math.round((r.start - last) / interval) - 1);
-    const n = timed ? r.samples : r.weight;
+    if (timed) gap(r.firstSlot - width);
+    const n = timed ? r.lastSlot - r.firstSlot + 1 : r.weight;
     if (r.id === prev) {
       prevCount += n;
       lines[lines.length - 1] = `${model.stacks[r.id]} ${formatCount(prevCount)}\n`;
@@ -81,7 +75,6 @@ function laneLines(
       prevCount = n;
     }
     width += n;
-    last = r.last;
   }
   return { lines, width, root, timed };
 }

@@ -51,7 +51,7 @@ export function writeTrace(model: SampleModel): string {
         laneEvents.push({ e, depth: open.length });
       }
     };
-    const list = runs(lane, interval);
+    const list = runs(lane, model.slotter());
     let clock = 0;
     list.forEach((r, i) => {
       const timed = Number.isFinite(r.start);
@@ -65,9 +65,9 @@ export function writeTrace(model: SampleModel): string {
       const next = list[i + 1];
       let end: number;
       if (!timed) end = clock = start + r.weight * interval;
-      else if (next && us(next.start) - last <= 1.5 * interval) end = us(next.start);
+      else if (next && r.joined) end = us(next.start);
       else end = last + interval;
-      if (!next || (timed && end !== us(next.start))) close(0, end);
+      if (!next || (timed && !r.joined)) close(0, end);
     });
     laneEvents.sort((a, b) => a.e.ts - b.e.ts || a.depth - b.depth);
     for (const x of laneEvents) events.push(x.e);

@@ -14,6 +14,7 @@
 import { type Location, parseFolded, isComment, formatCount } from '../tool';
 import { sortedOrder } from './order';
 import { StackTable } from './stacks';
+import { parseTimeline, type Timeline } from './axis';
 
 export interface ReadResult {
   table: StackTable;
@@ -23,6 +24,8 @@ export interface ReadResult {
   total: number;
   /** Largest |delta| of any line, at least 1 (colour scale of differential graphs). */
   maxDelta: number;
+  /** The time axis of a `pyfold --timeline` input (its first `# timeline:` comment), if any. */
+  timeline: Timeline | null;
 }
 
 /** A line that is not a folded stack, reported through BadLines. */
@@ -32,6 +35,7 @@ export class StackReader {
   private readonly table = new StackTable();
   private total = 0;
   private maxDelta = 1;
+  private timeline: Timeline | null = null;
 
   constructor(
     private readonly opts: { reverse: boolean },
@@ -39,7 +43,11 @@ export class StackReader {
   ) {}
 
   add(line: string, where: Location): void {
-    if (isComment(line) || isBlankLine(line)) return;
+    if (isComment(line)) {
+      if (this.timeline === null && line.startsWith('# timeline:')) this.timeline = parseTimeline(line);
+      return;
+    }
+    if (isBlankLine(line)) return;
     const last = parseCount(line);
     if (!last) {
       this.bad(where, line, 'not "frame;frame;... count"');
@@ -75,7 +83,7 @@ export class StackReader {
   /** The records in merge order: sorted as flamegraph.pl sorts, or as read (flame chart). */
   finish(flamechart: boolean): ReadResult {
     const order = flamechart ? Array.from({ length: this.table.size }, (_, i) => i) : sortedOrder(this.table);
-    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta };
+    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta, timeline: this.timeline };
   }
 }
 
