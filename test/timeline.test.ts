@@ -109,3 +109,22 @@ test('a target running A, then B, then A: the chart shows A, B, A left to right,
   });
   t.regex(svg, /<g id="axis"/);
 });
+
+test('flamegraph.pl --flamechart draws the same frames from the timeline (FLAMEGRAPH_DIR)', async (t) => {
+  const dir = process.env.FLAMEGRAPH_DIR;
+  if (!dir) {
+    t.log('FLAMEGRAPH_DIR is not set: no FlameGraph checkout to compare with');
+    t.pass();
+    return;
+  }
+  const folded = (await runPyfold(['--timeline'], RAW)).stdout;
+  const perl = spawnSync('perl', [path.join(dir, 'flamegraph.pl'), '--flamechart'], { input: folded, encoding: 'utf8' });
+  t.is(perl.status, 0);
+  t.notRegex(perl.stderr, /Ignored/, 'the header comment is not a bad line to flamegraph.pl');
+  const ours = (await runBin('pyflamegraph', ['--flamechart'], folded)).stdout.toString();
+  // Titles and x geometry; y differs by our axis band.
+  const frames = (svg: string): string[] =>
+    [...svg.matchAll(/<title>([^<]*)<\/title><rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort();
+  t.deepEqual(frames(ours), frames(perl.stdout));
+  t.false(perl.stdout.includes('# timeline'));
+});
