@@ -14,6 +14,7 @@ import { rewritePythonFrame, rewrites } from './python';
 import { BlockCache, count } from './blocks';
 import { HeaderCache } from './headers';
 import { Stacks } from './stacks';
+import { headerTime, type SampleSink } from './sink';
 
 const BLANK = /^[\t\n\v\f\r ]/;
 const END_OF_RECORD = Buffer.from('\n\n', 'latin1');
@@ -38,6 +39,9 @@ export class Folder {
   private period = 1;
   private java = false;
   private python = false;
+  /** The open record's header and time, for the sink. */
+  private head: Header | null = null;
+  private time = Number.NaN;
   /** Frames innermost first (reversed on output). */
   private frames: string[] = [];
   /** Frames still waiting for their --srcline line. */
@@ -57,6 +61,8 @@ export class Folder {
     opts: Partial<FoldOptions>,
     private readonly bad: BadLines,
     readonly where: Location,
+    /** Gets every record and folded line in input order instead of the totals (see sink.ts). */
+    private readonly sink?: SampleSink,
   ) {
     this.opts = { ...DEFAULT_OPTIONS, ...opts };
     this.ann = { kernel: this.opts.kernel, jit: this.opts.jit, addrs: this.opts.addrs };
@@ -77,7 +83,10 @@ export class Folder {
       return;
     }
     if (this.undecided !== null) this.decide(line);
-    if (line.charCodeAt(0) === 0x23 /* # */) return;
+    if (line.charCodeAt(0) === 0x23 /* # */) {
+      this.sink?.comment(line);
+      return;
+    }
     if (line === '') {
       this.endRecord();
       return;
@@ -93,7 +102,7 @@ export class Folder {
     }
     const h = BLANK.test(line) ? null : parseHeader(line);
     if (h) {
-      this.header(h);
+      this.header(h, line);
       return;
     }
     const f = parseFrameLine(line);
@@ -132,7 +141,11 @@ export class Folder {
       this.blocks.remember(kind, b);
     }
     this.where.line += b.lines + 2;
-    if (!this.filteredOut(h)) count(b, (h.root ??= this.rootOf(h)) || (b.frames === '' ? bareRoot(h.comm) : ''), h.period);
+    if (!this.filteredOut(h)) {
+      const root = (h.root ??= this.rootOf(h)) || (b.frames === '' ? bareRoot(h.comm) : '');
+      if (this.sink) this.sink.record(h, headerTime(buf.toString('latin1', headerStart, headerEnd)), join(root, b.frames), h.period);
+      else count(b, root, h.period);
+    }
     return start + b.len;
   }
 
@@ -147,7 +160,7 @@ export class Folder {
     const line = this.undecided!;
     this.undecided = null;
     if (BLANK.test(next) && parseFrameLine(next) !== null) {
-      this.header(parseHeader(line)!);
+      this.header(parseHeader(line)!, line);
     } else {
       const f = foldedLine(line)!;
       this.addFolded(f.stack, f.count);
@@ -210,13 +223,17 @@ export class Folder {
     return names;
   }
 
-  private header(h: Header): void {
+  private header(h: Header, line: string): void {
     if (this.filteredOut(h)) {
       if (!this.open) this.skipping = true;
       return;
     }
     this.open = true;
     this.skipping = false;
+    if (this.sink) {
+      this.head = h;
+      this.time = headerTime(line);
+    }
     this.root = this.rootOf(h);
     this.comm = h.comm;
     this.period = h.period;
@@ -277,7 +294,9 @@ export class Folder {
   }
 
   private add(root: string, frames: string, count: number): void {
-    this.stacks.add(root || (frames === '' ? bareRoot(this.comm) : ''), frames, count);
+    const r = root || (frames === '' ? bareRoot(this.comm) : '');
+    if (this.sink && this.head) this.sink.record(this.head, this.time, join(r, frames), count);
+    else this.stacks.add(r, frames, count);
   }
 
   private addFolded(stack: string, count: number): void {
@@ -285,7 +304,8 @@ export class Folder {
     if (rewrites(this.opts) || NEEDS_NAME.test(frames)) {
       frames = frames.split(';').map((f) => this.name(f, true)).join(';');
     }
-    this.stacks.add('', frames, count);
+    if (this.sink) this.sink.folded(frames, count);
+    else this.stacks.add('', frames, count);
   }
 
   /** The final form of one frame: Python rewrites, then made safe for the folded format. */
@@ -295,12 +315,16 @@ export class Folder {
   }
 }
 
-/** A folded line `stack count`, or null. austin's full mode `stack 1024,0,-512` counts its first (time) metric. */
 /** A pysample record without frames (a thread with no Python code running) folds to its COMM alone, as the script folds it. */
 function bareRoot(comm: string): string {
   return frameName(comm.replace(/ /g, '_'));
 }
 
+function join(root: string, frames: string): string {
+  return root && frames ? `${root};${frames}` : root || frames;
+}
+
+/** A folded line `stack count`, or null. austin's full mode `stack 1024,0,-512` counts its first (time) metric. */
 function foldedLine(line: string): { stack: string; count: number; ambiguous: boolean } | null {
   if (BLANK.test(line)) return null;
   const f = parseFolded(line);

@@ -18,7 +18,7 @@ const HEADER_RE = new RegExp(`^(${NB}.+?)${B}+(\\d+)\\/*(\\d+)*${B}+`, 's');
 const EVENT_RE = new RegExp(`:${B}*(\\d+)*${B}+(${NB}+):${B}*$`, 's');
 const FRAME_RE = new RegExp(`^${B}*(\\w+)${B}*(.+) \\((.*)\\)`, 's');
 /** pysample's flags field, `[gil]`, `[idle]`, `[gil,idle]` or `[-]`; perf puts a CPU number there. */
-const PYSAMPLE_FLAGS_RE = / \[(?:-|[a-z]+(?:,[a-z]+)*)\] \d/;
+const PYSAMPLE_FLAGS_RE = / \[(-|[a-z]+(?:,[a-z]+)*)\] \d/;
 
 export interface Header {
   comm: string;
@@ -31,6 +31,9 @@ export interface Header {
   event: string;
   /** Written by pysample (flags field in brackets) rather than by perf. */
   pysample: boolean;
+  /** pysample's flags: the thread was idle, the thread held the GIL. */
+  idle: boolean;
+  gil: boolean;
   /** Where in the line the id part (COMM PID/TID) ends, and the event part starts (-1: none). */
   idEnd: number;
   eventAt: number;
@@ -59,7 +62,12 @@ export function parseHeader(line: string): Header | null {
     // Perl again: '' and '0' are false and mean 1; anything else is its number.
     if (p !== undefined && p !== '' && p !== '0') period = Number(p);
   }
-  return { comm: m[1]!, pid, tid, period, event, pysample: PYSAMPLE_FLAGS_RE.test(line), idEnd: m[0].length, eventAt };
+  const flags = PYSAMPLE_FLAGS_RE.exec(line)?.[1];
+  const has = (f: string): boolean => flags !== undefined && flags.split(',').includes(f);
+  return {
+    comm: m[1]!, pid, tid, period, event, pysample: flags !== undefined, idle: has('idle'), gil: has('gil'),
+    idEnd: m[0].length, eventAt,
+  };
 }
 
 export interface FrameLine {

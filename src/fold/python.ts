@@ -56,3 +56,12 @@ export function rewritePythonFrame(frame: string, opts: PythonOptions): string {
 export function rewrites(opts: PythonOptions): boolean {
   return opts.functions || opts.shortPaths;
 }
+
+/** A Python frame's file, function and line (undefined when it has none), for writers that keep them apart; null for other frames. */
+export function pythonFrameParts(frame: string): { path: string; func: string; line: string | undefined } | null {
+  const c = COLON_FRAME_RE.exec(frame);
+  if (c) return { path: c[1]!, func: c[2]!, line: c[3]! };
+  const p = PYSPY_FRAME_RE.exec(frame);
+  if (p && p[2]!.length > 0) return { path: p[2]!, func: p[1]!, line: p[3] };
+  return null;
+}

@@ -79,7 +79,7 @@ function options(y: Argv): Argv<Args> {
     .option('cp', { type: 'boolean', default: false, describe: 'consistent palette: reuse and extend ./palette.map' })
     .option('reverse', { type: 'boolean', default: false, describe: 'reverse every stack before merging (merge at the leaves)' })
     .option('inverted', { type: 'boolean', default: false, describe: 'icicle graph: root at the top' })
-    .option('flamechart', { type: 'boolean', default: false, describe: 'flame chart: keep input order (time), do not merge stacks' })
+    .option('flamechart', { type: 'boolean', default: false, describe: 'flame chart: keep input order (time), do not merge stacks; a time axis for pyfold --timeline input' })
     .option('negate', { type: 'boolean', default: false, describe: 'differential: swap red and blue' })
     .option('notes', { type: 'string', default: '', describe: 'text for a NOTES comment in the SVG' })
     .option('total', { requiresArg: true, describe: 'count that spans the full width, if more than the sum of the counts' })

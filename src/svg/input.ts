@@ -14,6 +14,7 @@
 import { type Location, parseFolded, isComment, formatCount } from '../tool';
 import { sortedOrder } from './order';
 import { StackTable } from './stacks';
+import { parseTimeline, type Timeline } from './axis';
 
 export interface ReadResult {
   table: StackTable;
@@ -25,6 +26,8 @@ export interface ReadResult {
   maxDelta: number;
   /** Sums of the before and after counts when any line had two, else null. */
   sides: { before: number; after: number } | null;
+  /** The time axis of a `pyfold --timeline` input (its first `# timeline:` comment), if any. */
+  timeline: Timeline | null;
 }
 
 /** Which count of a differential line gives the widths: difffolded.pl's "after" (as flamegraph.pl), or "before". */
@@ -38,6 +41,7 @@ export class StackReader {
   private total = 0;
   private maxDelta = 1;
   private sides: { before: number; after: number } | null = null;
+  private timeline: Timeline | null = null;
 
   constructor(
     private readonly opts: { reverse: boolean; diffWidths?: DiffWidths },
@@ -45,7 +49,11 @@ export class StackReader {
   ) {}
 
   add(line: string, where: Location): void {
-    if (isComment(line) || isBlankLine(line)) return;
+    if (isComment(line)) {
+      if (this.timeline === null && line.startsWith('# timeline:')) this.timeline = parseTimeline(line);
+      return;
+    }
+    if (isBlankLine(line)) return;
     const last = parseCount(line);
     if (!last) {
       this.bad(where, line, 'not "frame;frame;... count"');
@@ -89,7 +97,9 @@ export class StackReader {
   /** The records in merge order: sorted as flamegraph.pl sorts, or as read (flame chart). */
   finish(flamechart: boolean): ReadResult {
     const order = flamechart ? Array.from({ length: this.table.size }, (_, i) => i) : sortedOrder(this.table);
-    return { table: this.table, order, total: this.total, maxDelta: this.maxDelta, sides: this.sides };
+    return {
+      table: this.table, order, total: this.total, maxDelta: this.maxDelta, sides: this.sides, timeline: this.timeline,
+    };
   }
 }
 

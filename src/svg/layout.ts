@@ -18,6 +18,8 @@ export interface Layout {
   ypad1: number;
   ypad2: number;
   ypad3: number;
+  /** Height of the time axis band above the bottom margin (flame charts of pyfold --timeline), else 0. */
+  axisHeight: number;
   frameHeight: number;
   inverted: boolean;
   /** The count that spans the full width: the total, or --total if larger. */
@@ -34,11 +36,11 @@ export function scale(o: SvgOptions, timeMax: number): { widthPerTime: number; m
   return { widthPerTime, minTime };
 }
 
-export function makeLayout(o: SvgOptions, timeMax: number, maxDepth: number): Layout {
+export function makeLayout(o: SvgOptions, timeMax: number, maxDepth: number, axisHeight = 0): Layout {
   const ypad1 = o.fontSize * 3;
   const ypad2 = o.fontSize * 2 + 10;
   const ypad3 = o.fontSize * 2;
-  let height = (maxDepth + 1) * o.frameHeight + ypad1 + ypad2;
+  let height = (maxDepth + 1) * o.frameHeight + ypad1 + ypad2 + axisHeight;
   if (o.subtitle !== '') height += ypad3;
   return {
     width: o.width,
@@ -46,6 +48,7 @@ export function makeLayout(o: SvgOptions, timeMax: number, maxDepth: number): La
     ypad1,
     ypad2,
     ypad3,
+    axisHeight,
     frameHeight: o.frameHeight,
     inverted: o.inverted,
     timeMax,
@@ -75,8 +78,8 @@ export function frameBox(l: Layout, depth: number, start: number, end: number): 
     y1 = l.ypad1 + depth * l.frameHeight;
     y2 = l.ypad1 + (depth + 1) * l.frameHeight - FRAMEPAD;
   } else {
-    y1 = l.height - l.ypad2 - (depth + 1) * l.frameHeight + FRAMEPAD;
-    y2 = l.height - l.ypad2 - depth * l.frameHeight;
+    y1 = l.height - l.ypad2 - l.axisHeight - (depth + 1) * l.frameHeight + FRAMEPAD;
+    y2 = l.height - l.ypad2 - l.axisHeight - depth * l.frameHeight;
   }
   const x = fixed(x1, 1);
   const xEnd = fixed(x2, 1);

@@ -5,6 +5,7 @@
 import type { Palette } from './color';
 import { FrameWriter, type FrameStyle } from './frame';
 import type { ReadResult } from './input';
+import { axisHeight, axisSvg } from './axis';
 import { makeLayout, scale } from './layout';
 import { mergeStacks, type Frames } from './merge';
 import type { SvgOptions } from './options';
@@ -48,7 +49,9 @@ export function render(
   const palette = o.palette ?? (looksLikePython(stacksOf(read)) ? 'python' : 'hot');
   const { minTime } = scale(o, timeMax);
   const frames = mergeStacks(read.table, read.order, { minTime, chain: palette === 'chain' });
-  const layout = makeLayout(o, timeMax, frames.maxDepth);
+  // A flame chart of pyfold --timeline gets a time axis under its root row.
+  const timeline = o.flamechart ? read.timeline : null;
+  const layout = makeLayout(o, timeMax, frames.maxDepth, timeline ? axisHeight(o.fontSize) : 0);
   const writer = new FrameWriter(o, layout, {
     palette,
     shade: o.shade,
@@ -60,7 +63,7 @@ export function render(
   });
 
   function* chunks(): Iterable<string> {
-    let buf = head(o, layout, palette, assets);
+    let buf = head(o, layout, palette, assets, timeline ? axisSvg(timeline, layout, o.fontSize, timeMax) : '');
     for (const i of drawOrder(frames)) {
       buf += writer.frame(frames.name[i]!, frames.depth[i]!, frames.start[i]!, frames.end[i]!, frames.delta[i]!, frames.incDelta[i]!);
       if (buf.length >= CHUNK) {

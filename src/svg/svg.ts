@@ -48,8 +48,8 @@ function prolog(o: SvgOptions, width: number, height: number, onload: boolean): 
   );
 }
 
-/** Everything before the frames. */
-export function head(o: SvgOptions, l: Layout, palette: Palette, assets: Assets): string {
+/** Everything before the frames; `extra` (SVG elements, such as a time axis) goes just before them. */
+export function head(o: SvgOptions, l: Layout, palette: Palette, assets: Assets, extra = ''): string {
   const [bg1, bg2] = background(o, palette);
   const fontSize = perlNumber(o.fontSize);
   const css =
@@ -87,6 +87,7 @@ export function head(o: SvgOptions, l: Layout, palette: Palette, assets: Assets)
     text('search', l.width - XPAD - 100, o.fontSize * 2, 'Search') +
     text('ignorecase', l.width - XPAD - 16, o.fontSize * 2, 'ic') +
     text('matched', l.width - XPAD - 100, bottom, ' ') +
+    extra +
     '<g id="frames">\n'
   );
 }
